@@ -30,7 +30,7 @@ class ProofError(VcError):
     """A proof cannot be created or does not verify."""
 
 
-class KeyError_(VcError):
+class KeyMaterialError(VcError):
     """A key or verification method is malformed, unknown or not controlled by the issuer."""
 
 
