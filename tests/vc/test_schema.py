@@ -1,0 +1,194 @@
+"""vc.schema: 1EdTech JSON Schema validation, offline, with issues a person can act on."""
+
+import copy
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from vc import schema
+from vc.errors import SchemaError
+
+EXAMPLES = Path(__file__).parent / "fixtures" / "examples"
+
+# Spec examples and validator fixtures that are meant to satisfy their 1EdTech schema.
+VALID_EXAMPLES = {
+    "ob_v3p0/basic-openbadgecredential.json": "AchievementCredential",
+    "ob_v3p0/complete-openbadgecredential.json": "AchievementCredential",
+    "ob_v3p0/endorsementcredential.json": "EndorsementCredential",
+    "ob_v3p0/achievement-alignment-case.json": "AchievementCredential",
+    "ob_v3p0/achievement-alignment-credential-engine.json": "AchievementCredential",
+    "ob_v3p0/skill-assertion-case.json": "AchievementCredential",
+    "ob_v3p0/skill-assertion-ctdl.json": "AchievementCredential",
+    "clr_v2p0/impl-guide-ldp-credential.json": "ClrCredential",
+    "clr_v2p0/impl-guide-ldp-document-before-signing.json": "ClrCredential",
+    "clr_v2p0/impl-guide-ldp-signed-credential.json": "ClrCredential",
+    "validator-fixtures/ob30-simple.json": "AchievementCredential",
+    "validator-fixtures/ob30-complete.json": "AchievementCredential",
+    "validator-fixtures/ob30-endorsement-valid.json": "EndorsementCredential",
+    "validator-fixtures/ob30-bsl-credential-status-revoked.json": "AchievementCredential",
+    "validator-fixtures/clr20-simple.json": "ClrCredential",
+}
+
+
+def load(name):
+    return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def simple():
+    return load("validator-fixtures/ob30-simple.json")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("schema validation tried to open a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.mark.parametrize("name", sorted(VALID_EXAMPLES))
+def test_every_spec_example_meant_to_be_valid_validates_against_its_schema(name, no_network):
+    document = load(name)
+    assert schema.kind_of(document) == VALID_EXAMPLES[name]
+    assert schema.validate(document) == []
+    schema.ensure_valid(document)
+
+
+def test_a_document_missing_a_required_field_fails_with_the_path_and_rule_named(simple):
+    del simple["credentialSubject"]["achievement"]["criteria"]
+    issues = schema.validate(simple)
+    assert [(i.path, i.rule) for i in issues] == [("$.credentialSubject.achievement.criteria", "required")]
+    assert "criteria" in issues[0].message and "missing" in issues[0].message
+
+
+def test_ensure_valid_raises_schema_error_listing_every_issue(simple):
+    del simple["validFrom"]
+    del simple["credentialSubject"]["achievement"]["name"]
+    with pytest.raises(SchemaError) as caught:
+        schema.ensure_valid(simple)
+    paths = {i.path for i in caught.value.issues}
+    assert paths == {"$.validFrom", "$.credentialSubject.achievement.name"}
+    assert "$.validFrom" in caught.value.reason
+    assert "AchievementCredential" in caught.value.reason
+
+
+def test_it_checks_date_time_formats_offline(simple):
+    simple["validFrom"] = "yesterday"
+    simple["credentialSubject"]["activityEndDate"] = "2023-02-30T10:00:00Z"
+    issues = schema.validate(simple)
+    assert {(i.path, i.rule) for i in issues} == {
+        ("$.validFrom", "format"),
+        ("$.credentialSubject.activityEndDate", "format"),
+    }
+    assert "date-time" in issues[0].message
+
+
+def test_it_accepts_date_times_with_an_offset_and_fractional_seconds(simple):
+    simple["validFrom"] = "2024-06-01T08:30:00.123+02:00"
+    assert schema.validate(simple) == []
+
+
+def test_it_rejects_a_date_time_without_a_timezone(simple):
+    simple["validFrom"] = "2024-06-01T08:30:00"
+    assert [(i.path, i.rule) for i in schema.validate(simple)] == [("$.validFrom", "format")]
+
+
+def test_it_names_the_enum_broken_by_an_unknown_achievement_type(simple):
+    simple["credentialSubject"]["achievement"]["achievementType"] = "Diplomat"
+    [issue] = schema.validate(simple)
+    assert issue.path == "$.credentialSubject.achievement.achievementType"
+    assert issue.rule == "enum"
+    assert "Diplomat" in issue.message and "Certificate" in issue.message
+
+
+def test_it_accepts_an_extension_achievement_type(simple):
+    simple["credentialSubject"]["achievement"]["achievementType"] = "ext:Microschool"
+    assert schema.validate(simple) == []
+
+
+def test_it_reports_a_wrong_json_type_inside_an_array_by_index(simple):
+    simple["credentialSubject"]["identifier"] = [
+        {"type": "IdentityObject", "hashed": "yes", "identityHash": "x", "identityType": "emailAddress"}
+    ]
+    [issue] = schema.validate(simple)
+    assert issue.path == "$.credentialSubject.identifier[0].hashed"
+    assert issue.rule == "type"
+    assert "boolean" in issue.message
+
+
+def test_it_says_which_type_a_credential_must_carry(simple):
+    simple["type"] = ["VerifiableCredential"]
+    [issue] = schema.validate(simple, "AchievementCredential")
+    assert (issue.path, issue.rule) == ("$.type", "contains")
+    assert "OpenBadgeCredential" in issue.message
+
+
+def test_a_plain_string_where_a_name_should_be_is_a_type_error(simple):
+    simple["name"] = 5
+    [issue] = schema.validate(simple)
+    assert (issue.path, issue.rule) == ("$.name", "type")
+    assert "string" in issue.message
+
+
+def test_kind_of_picks_the_schema_from_the_type():
+    assert (
+        schema.kind_of({"type": ["VerifiableCredential", "OpenBadgeCredential"]}) == "AchievementCredential"
+    )
+    assert (
+        schema.kind_of({"type": ["VerifiableCredential", "AchievementCredential"]}) == "AchievementCredential"
+    )
+    assert schema.kind_of({"type": ["VerifiableCredential", "ClrCredential"]}) == "ClrCredential"
+    assert (
+        schema.kind_of({"type": ["VerifiableCredential", "EndorsementCredential"]}) == "EndorsementCredential"
+    )
+    assert schema.kind_of({"type": "Profile"}) == "Profile"
+    assert schema.kind_of({"type": ["VerifiableCredential", "BitstringStatusListCredential"]}) is None
+    assert schema.kind_of("not a document") is None
+
+
+def test_a_document_of_no_known_kind_gets_one_issue_on_its_type():
+    [issue] = schema.validate({"type": ["VerifiableCredential"]})
+    assert (issue.path, issue.rule) == ("$.type", "type")
+
+
+def test_an_unknown_kind_is_a_programming_error():
+    with pytest.raises(ValueError):
+        schema.validate({}, "Diploma")
+
+
+def test_the_vc_1_1_clr_fixture_fails_the_clr_2_0_schema_on_its_context_and_validFrom():
+    issues = schema.validate(load("validator-fixtures/clr20-complex.json"))
+    assert ("$.validFrom", "required") in {(i.path, i.rule) for i in issues}
+    assert ('$["@context"][0]', "enum") in {(i.path, i.rule) for i in issues}
+
+
+def test_the_examples_page_fragment_without_an_achievement_is_reported_as_such():
+    issues = schema.validate(load("ob_v3p0/examples-page-complete-openbadgecredential-a.json"))
+    assert ("$.credentialSubject.achievement", "required") in {(i.path, i.rule) for i in issues}
+
+
+def test_a_clr_with_an_unknown_association_type_fails():
+    clr = load("validator-fixtures/clr20-simple.json")
+    clr = copy.deepcopy(clr)
+    clr["credentialSubject"]["association"] = [
+        {"type": "Association", "associationType": "isCousinOf", "sourceId": "urn:a", "targetId": "urn:b"}
+    ]
+    [issue] = schema.validate(clr)
+    assert (issue.path, issue.rule) == ("$.credentialSubject.association[0].associationType", "enum")
+
+
+def test_validators_are_compiled_once_per_kind():
+    assert schema._validator("ClrCredential") is schema._validator("ClrCredential")
+
+
+def test_schema_urls_are_the_published_purl_ids():
+    assert schema.schema_url("AchievementCredential") == (
+        "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+    )
+    assert schema.SCHEMA_URLS["ClrCredential"].endswith(
+        "/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
+    )

@@ -1,0 +1,320 @@
+"""Validation against the bundled 1EdTech JSON Schemas (OB 3.0, CLR 2.0), offline.
+
+The schemas are JSON Schema 2019-09 and are compiled once per kind. `$ref`s resolve through a
+`referencing` Registry built from the bundled files only, so validation never touches the network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from jsonschema import Draft201909Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
+from referencing.jsonschema import DRAFT201909
+
+from vc.errors import SchemaError
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+
+# OB 3.0 / CLR 2.0 section 9 (Schema): one published schema per credential class.
+SCHEMA_FILES: dict[str, str] = {
+    "AchievementCredential": "ob_v3p0/ob_v3p0_achievementcredential_schema.json",
+    "EndorsementCredential": "ob_v3p0/ob_v3p0_endorsementcredential_schema.json",
+    "Profile": "ob_v3p0/ob_v3p0_profile_schema.json",
+    "ClrCredential": "clr_v2p0/clr_v2p0_clrcredential_schema.json",
+}
+
+# The `$id` (purl URL) of each kind's schema, the value a credentialSchema entry points at.
+SCHEMA_URLS: dict[str, str] = {}
+
+KINDS = tuple(SCHEMA_FILES)
+
+# OB 3.0 8.1: OpenBadgeCredential is an alias of AchievementCredential.
+_TYPE_TO_KIND = {
+    "ClrCredential": "ClrCredential",
+    "AchievementCredential": "AchievementCredential",
+    "OpenBadgeCredential": "AchievementCredential",
+    "EndorsementCredential": "EndorsementCredential",
+    "Profile": "Profile",
+}
+
+_WEAK = {"oneOf", "anyOf", "allOf"}
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    """One broken schema rule: JSON path (`$.a.b[0]`), the keyword broken, and a sentence for a person."""
+
+    path: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} ({self.rule})"
+
+
+# RFC 3339 5.6 date-time (JSON Schema 2019-09 7.3.1 names RFC 3339 for "date-time").
+_DATE_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$"
+)
+
+
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True  # JSON Schema 2019-09 7.1: formats only constrain strings
+    m = _DATE_TIME.match(value)
+    if not m:
+        return False
+    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    if hour > 23 or minute > 59 or second > 60:  # RFC 3339 5.7: leap second 60 allowed
+        return False
+    return m.group(9) is None or (int(m.group(9)) <= 23 and int(m.group(10)) <= 59)
+
+
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # RFC 3339 full-date
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker()
+    # jsonschema's own date-time check needs an optional package; this one is self-contained.
+    checker.checks("date-time")(_is_date_time)
+    checker.checks("date")(_is_date)
+    return checker
+
+
+def _no_network(uri: str):
+    raise NoSuchResource(ref=uri)
+
+
+@cache
+def _registry() -> Registry:
+    resources = []
+    for path in sorted(SCHEMA_DIR.glob("*/*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((contents["$id"], Resource(contents=contents, specification=DRAFT201909)))
+    return Registry(retrieve=_no_network).with_resources(resources)
+
+
+@cache
+def _validator(kind: str) -> Draft201909Validator:
+    contents = json.loads((SCHEMA_DIR / SCHEMA_FILES[kind]).read_text(encoding="utf-8"))
+    return Draft201909Validator(contents, registry=_registry(), format_checker=_format_checker())
+
+
+def schema_url(kind: str) -> str:
+    """The published `$id` URL of the schema for `kind` (for a credentialSchema entry)."""
+    if kind not in SCHEMA_FILES:
+        raise ValueError(f"unknown schema kind {kind!r}; known: {', '.join(KINDS)}")
+    return _validator(kind).schema["$id"]
+
+
+def _types(document: object) -> list[str]:
+    if not isinstance(document, dict):
+        return []
+    value = document.get("type")
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [t for t in value if isinstance(t, str)]
+    return []
+
+
+def kind_of(document: object) -> str | None:
+    """The schema kind (AchievementCredential, ClrCredential, EndorsementCredential, Profile) or None."""
+    types = _types(document)
+    # CLR 2.0: a ClrCredential is checked against the CLR schema even if it lists other types too.
+    for wanted in ("ClrCredential", "AchievementCredential", "OpenBadgeCredential", "EndorsementCredential"):
+        if wanted in types:
+            return _TYPE_TO_KIND[wanted]
+    if "Profile" in types and "VerifiableCredential" not in types:
+        return "Profile"
+    return None
+
+
+def json_path(parts) -> str:
+    """Render a jsonschema path deque as JSONPath, e.g. `$.credentialSubject.result[0].value`."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            out += f".{part}"
+        else:
+            out += f"[{json.dumps(part)}]"
+    return out
+
+
+def _is_type_miss(error: ValidationError, depth: int) -> bool:
+    if len(error.absolute_path) != depth:
+        return False
+    if error.validator == "type":
+        return True
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        return all(_is_type_miss(sub, depth) for sub in error.context)
+    return False
+
+
+def _branch_score(leaves: list[ValidationError], depth: int) -> tuple:
+    # The most plausible oneOf/anyOf branch is the one that got furthest into the instance,
+    # and that did not fail only because the value has the wrong JSON type at the top.
+    deepest = max(len(e.absolute_path) for e in leaves) - depth
+    type_only = all(_is_type_miss(e, depth) for e in leaves)
+    return (not type_only, deepest, -len(leaves))
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """Descend from a weak (oneOf/anyOf/allOf) failure to the errors that explain it."""
+    if error.validator not in _WEAK or not error.context:
+        return [error]
+    if error.validator == "allOf":
+        return [leaf for sub in error.context for leaf in _leaves(sub)]
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0] if sub.schema_path else 0, []).append(sub)
+    depth = len(error.absolute_path)
+    candidates = [[leaf for sub in subs for leaf in _leaves(sub)] for subs in branches.values()]
+    best = max(candidates, key=lambda leaves: _branch_score(leaves, depth))
+    if not _branch_score(best, depth)[0]:
+        return [error]  # every branch is a type mismatch: report the value itself
+    return best
+
+
+def _expected_types(error: ValidationError) -> list[str]:
+    found: list[str] = []
+    for sub in error.context or ():
+        if sub.validator == "type" and len(sub.absolute_path) == len(error.absolute_path):
+            value = sub.validator_value
+            for t in value if isinstance(value, list) else [value]:
+                if t not in found:
+                    found.append(t)
+        elif sub.validator in _WEAK:
+            found += [t for t in _expected_types(sub) if t not in found]
+    return found
+
+
+def _describe(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _issues_for(error: ValidationError) -> list[SchemaIssue]:
+    path = json_path(error.absolute_path)
+    rule = str(error.validator)
+    if rule == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        missing = [p for p in error.validator_value if p not in instance]
+        return [
+            SchemaIssue(
+                json_path([*error.absolute_path, name]), "required", f"'{name}' is required but missing"
+            )
+            for name in missing
+        ]
+    if rule == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        message = f"must be of JSON type {expected}, not {_describe(error.instance)}"
+    elif rule == "format":
+        message = f"{_describe(error.instance)} is not a valid {error.validator_value}"
+    elif rule == "enum":
+        allowed = ", ".join(str(v) for v in error.validator_value)
+        message = f"{_describe(error.instance)} is not one of the allowed values ({allowed})"
+    elif rule == "contains":
+        wanted = error.validator_value.get("enum") if isinstance(error.validator_value, dict) else None
+        if wanted:
+            message = f"must include {' or '.join(repr(w) for w in wanted)}"
+        else:
+            message = "must include an item of the required shape"
+    elif rule == "minItems":
+        message = f"must have at least {error.validator_value} item(s), has {len(error.instance)}"
+    elif rule == "pattern":
+        message = f"{_describe(error.instance)} does not have the required form ({error.validator_value})"
+    elif rule in _WEAK:
+        expected = _expected_types(error)
+        if expected:
+            rule = "type"
+            message = f"must be of JSON type {' or '.join(expected)}, not {_describe(error.instance)}"
+        else:
+            message = f"{_describe(error.instance)} does not match any allowed shape"
+    elif rule == "additionalProperties":
+        message = error.message.replace("Additional properties are not allowed", "unexpected members")
+    else:
+        message = error.message
+    return [SchemaIssue(path, rule, message)]
+
+
+def validate(document: object, kind: str | None = None) -> list[SchemaIssue]:
+    """Check `document` against its 1EdTech schema; returns the issues found (empty when valid)."""
+    if kind is None:
+        kind = kind_of(document)
+        if kind is None:
+            return [
+                SchemaIssue(
+                    "$.type",
+                    "type",
+                    "the document's type names none of AchievementCredential, OpenBadgeCredential, "
+                    "ClrCredential, EndorsementCredential or Profile, so no 1EdTech schema applies",
+                )
+            ]
+    elif kind not in SCHEMA_FILES:
+        raise ValueError(f"unknown schema kind {kind!r}; known: {', '.join(KINDS)}")
+    issues: list[SchemaIssue] = []
+    seen: set[tuple[str, str, str]] = set()
+    for error in _validator(kind).iter_errors(document):
+        for leaf in _leaves(error):
+            for issue in _issues_for(leaf):
+                key = (issue.path, issue.rule, issue.message)
+                if key not in seen:
+                    seen.add(key)
+                    issues.append(issue)
+    issues.sort(key=lambda i: i.path)
+    return issues
+
+
+def ensure_valid(document: object, kind: str | None = None) -> None:
+    """Raise SchemaError (with `.issues`) unless `document` satisfies its 1EdTech schema."""
+    issues = validate(document, kind)
+    if issues:
+        label = kind or kind_of(document) or "document"
+        shown = "; ".join(str(i) for i in issues[:5])
+        more = f" (and {len(issues) - 5} more)" if len(issues) > 5 else ""
+        raise SchemaError(f"The {label} does not meet its 1EdTech schema: {shown}{more}", issues=issues)
+
+
+def _fill_urls() -> None:
+    for kind in SCHEMA_FILES:
+        path = SCHEMA_DIR / SCHEMA_FILES[kind]
+        SCHEMA_URLS[kind] = json.loads(path.read_text(encoding="utf-8"))["$id"]
+
+
+_fill_urls()
+
+__all__ = [
+    "KINDS",
+    "SCHEMA_URLS",
+    "SchemaIssue",
+    "ensure_valid",
+    "json_path",
+    "kind_of",
+    "schema_url",
+    "validate",
+]
