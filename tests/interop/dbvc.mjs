@@ -1,0 +1,313 @@
+#!/usr/bin/env node
+// Independent verifier / signer for the interop tests, built only from Digital Bazaar's
+// packages (@digitalbazaar/vc, data-integrity, eddsa-rdfc-2022-cryptosuite, ed25519-multikey,
+// did-method-key, vc-bitstring-status-list). None of the project's Python code runs here.
+//
+// Offline: the document loader serves the project's bundled JSON-LD contexts
+// (vc/contexts/index.json, read relative to this file), did:key documents built locally by
+// @digitalbazaar/did-method-key, and the controller documents / status list credentials given
+// on the command line. Any other URL is refused with an error naming it.
+//
+// Usage (FILE may be "-" for stdin; every command prints one JSON object on stdout):
+//   node dbvc.mjs verify FILE [--did-doc FILE]... [--status-list FILE]... [--skip-status]
+//                              [--nested] [--now ISO]
+//       exit 0 when the credential verifies and no status bit is set; 1 otherwise.
+//   node dbvc.mjs sign FILE --seed HEX64 [--created ISO] [--set-issuer]
+//       signs with eddsa-rdfc-2022 using the did:key Multikey derived from the seed.
+//   node dbvc.mjs keyinfo --seed HEX64
+//       prints {did, verificationMethod, publicKeyMultibase} for the seed.
+import {readFileSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import * as vc from '@digitalbazaar/vc';
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import * as didMethodKey from '@digitalbazaar/did-method-key';
+import {checkStatus as checkBitstringStatus} from '@digitalbazaar/vc-bitstring-status-list';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '..', '..');
+const CONTEXT_DIR = join(REPO, 'vc', 'contexts');
+
+// ---------------------------------------------------------------- arguments
+
+function parseArgs(argv) {
+  const [command, ...rest] = argv;
+  const args = {command, positional: [], didDocs: [], statusLists: [], flags: new Set()};
+  const valued = new Set(['--did-doc', '--controller-doc', '--status-list', '--seed', '--created', '--now']);
+  for(let i = 0; i < rest.length; ++i) {
+    const arg = rest[i];
+    if(valued.has(arg)) {
+      const value = rest[++i];
+      if(value === undefined) {
+        throw new Error(`${arg} needs a value`);
+      }
+      if(arg === '--did-doc' || arg === '--controller-doc') {
+        args.didDocs.push(value);
+      } else if(arg === '--status-list') {
+        args.statusLists.push(value);
+      } else {
+        args[arg.slice(2)] = value;
+      }
+    } else if(arg.startsWith('--')) {
+      args.flags.add(arg);
+    } else {
+      args.positional.push(arg);
+    }
+  }
+  return args;
+}
+
+function readJson(path) {
+  const text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+  return JSON.parse(text);
+}
+
+function seedBytes(hex) {
+  if(!/^[0-9a-fA-F]{64}$/.test(hex || '')) {
+    throw new Error('--seed must be 64 hex digits (32 bytes)');
+  }
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+// ---------------------------------------------------------------- document loader
+
+function bundledContexts() {
+  const index = JSON.parse(readFileSync(join(CONTEXT_DIR, 'index.json'), 'utf8'));
+  const contexts = new Map();
+  for(const [url, file] of Object.entries(index)) {
+    contexts.set(url, JSON.parse(readFileSync(join(CONTEXT_DIR, file), 'utf8')));
+  }
+  return contexts;
+}
+
+function didKeyDriver() {
+  const driver = didMethodKey.driver();
+  driver.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
+  return driver;
+}
+
+function absoluteId(id, base) {
+  if(typeof id !== 'string') {
+    return id;
+  }
+  return id.startsWith('#') ? `${base}${id}` : id;
+}
+
+// Controller (DID) documents given with --did-doc: serve the document under its id and each
+// verification method (listed or embedded under a proof purpose) under its own id.
+function indexControllerDocuments(docs) {
+  const documents = new Map();
+  for(const doc of docs) {
+    if(typeof doc.id !== 'string') {
+      throw new Error('a --did-doc document has no "id"');
+    }
+    documents.set(doc.id, doc);
+    const relations = ['verificationMethod', 'assertionMethod', 'authentication'];
+    for(const relation of relations) {
+      const values = [].concat(doc[relation] || []);
+      for(const vm of values) {
+        if(vm && typeof vm === 'object' && vm.id) {
+          const id = absoluteId(vm.id, doc.id);
+          documents.set(id, {
+            '@context': doc['@context'],
+            ...vm,
+            id,
+            controller: vm.controller || doc.id
+          });
+        }
+      }
+    }
+  }
+  return documents;
+}
+
+function makeDocumentLoader({didDocs = [], statusLists = []} = {}) {
+  const contexts = bundledContexts();
+  const controllers = indexControllerDocuments(didDocs);
+  const lists = new Map(statusLists.map(sl => [sl.id, sl]));
+  const driver = didKeyDriver();
+  const loaded = [];
+  const loader = async url => {
+    loaded.push(url);
+    const wrap = document => ({contextUrl: null, documentUrl: url, document});
+    if(contexts.has(url)) {
+      return wrap(contexts.get(url));
+    }
+    if(controllers.has(url)) {
+      return wrap(controllers.get(url));
+    }
+    if(lists.has(url)) {
+      return wrap(lists.get(url));
+    }
+    if(url.startsWith('did:key:')) {
+      return wrap(await driver.get({url}));
+    }
+    throw new Error(`offline document loader: no bundled or supplied document for "${url}"`);
+  };
+  loader.loaded = loaded;
+  return loader;
+}
+
+// ---------------------------------------------------------------- result reporting
+
+function errorMessages(value, out = [], seen = new Set()) {
+  if(!value || typeof value !== 'object' || seen.has(value)) {
+    return out;
+  }
+  seen.add(value);
+  if(value instanceof Error) {
+    out.push(`${value.name}: ${value.message}`);
+    if(Array.isArray(value.errors)) {
+      value.errors.forEach(e => errorMessages(e, out, seen));
+    }
+    if(value.cause) {
+      errorMessages(value.cause, out, seen);
+    }
+    return out;
+  }
+  if(Array.isArray(value)) {
+    value.forEach(v => errorMessages(v, out, seen));
+    return out;
+  }
+  for(const key of ['error', 'errors', 'results', 'log', 'statusResult', 'purposeResult']) {
+    if(key in value) {
+      errorMessages(value[key], out, seen);
+    }
+  }
+  return out;
+}
+
+function summariseStatus(statusResult) {
+  if(!statusResult) {
+    return undefined;
+  }
+  const entries = (statusResult.results || []).map(r => ({
+    statusPurpose: r.credentialStatus?.statusPurpose,
+    statusListIndex: r.credentialStatus?.statusListIndex,
+    statusListCredential: r.credentialStatus?.statusListCredential,
+    status: r.status
+  }));
+  return {
+    verified: statusResult.verified === true,
+    skipped: statusResult.skipped === true || undefined,
+    entries,
+    errors: [...new Set(errorMessages(statusResult))]
+  };
+}
+
+// ---------------------------------------------------------------- commands
+
+async function verifyOne(credential, {documentLoader, skipStatus, now}) {
+  const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
+  const checkStatus = skipStatus ?
+    async () => ({verified: true, skipped: true, results: []}) :
+    checkBitstringStatus;
+  let result;
+  try {
+    result = await vc.verifyCredential({credential, suite, documentLoader, checkStatus, now});
+  } catch(error) {
+    result = {verified: false, error};
+  }
+  const statusResult = summariseStatus(result.statusResult);
+  const statusBitSet = !!statusResult && statusResult.entries.some(e => e.status === true);
+  const out = {
+    verified: result.verified === true,
+    errors: [...new Set(errorMessages(result))],
+    revoked: statusResult ?
+      statusResult.entries.some(e => e.status === true && e.statusPurpose === 'revocation') :
+      undefined,
+    suspended: statusResult ?
+      statusResult.entries.some(e => e.status === true && e.statusPurpose === 'suspension') :
+      undefined,
+    statusResult
+  };
+  out.accepted = out.verified && !statusBitSet;
+  return out;
+}
+
+async function commandVerify(args) {
+  if(args.positional.length !== 1) {
+    throw new Error('verify needs exactly one FILE (or - for stdin)');
+  }
+  const credential = readJson(args.positional[0]);
+  const documentLoader = makeDocumentLoader({
+    didDocs: args.didDocs.map(readJson),
+    statusLists: args.statusLists.map(readJson)
+  });
+  const options = {documentLoader, skipStatus: args.flags.has('--skip-status'), now: args.now};
+  const out = await verifyOne(credential, options);
+  if(args.flags.has('--nested')) {
+    const nested = [].concat(credential?.credentialSubject?.verifiableCredential || []);
+    out.nested = [];
+    for(const inner of nested) {
+      if(typeof inner === 'string') {
+        out.nested.push({verified: false, errors: ['nested VC-JWT: not checked here'], accepted: false});
+      } else {
+        out.nested.push({id: inner.id, ...(await verifyOne(inner, options))});
+      }
+    }
+    out.accepted = out.accepted && out.nested.every(n => n.accepted);
+  }
+  out.loaded = [...new Set(documentLoader.loaded)];
+  return out;
+}
+
+async function keyFromSeed(seedHex) {
+  // the DID (and the assertionMethod id) come from did-method-key; the signing key pair is the
+  // seed-derived Multikey with that id and controller
+  const seed = seedBytes(seedHex);
+  const publicOnly = await Ed25519Multikey.generate({seed});
+  const {didDocument, methodFor} = await didKeyDriver().fromKeyPair({verificationKeyPair: publicOnly});
+  const {id} = methodFor({purpose: 'assertionMethod'});
+  const keyPair = await Ed25519Multikey.generate({seed, id, controller: didDocument.id});
+  return {did: didDocument.id, keyPair};
+}
+
+async function commandKeyinfo(args) {
+  const {did, keyPair} = await keyFromSeed(args.seed);
+  return {did, verificationMethod: keyPair.id, publicKeyMultibase: keyPair.publicKeyMultibase};
+}
+
+async function commandSign(args) {
+  if(args.positional.length !== 1) {
+    throw new Error('sign needs exactly one FILE (or - for stdin)');
+  }
+  const credential = readJson(args.positional[0]);
+  const {did, keyPair} = await keyFromSeed(args.seed);
+  if(args.flags.has('--set-issuer')) {
+    if(credential.issuer && typeof credential.issuer === 'object') {
+      credential.issuer = {...credential.issuer, id: did};
+    } else {
+      credential.issuer = did;
+    }
+  }
+  const suite = new DataIntegrityProof({
+    signer: keyPair.signer(),
+    cryptosuite: eddsaRdfc2022,
+    date: args.created
+  });
+  return vc.issue({credential, suite, documentLoader: makeDocumentLoader()});
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const commands = {verify: commandVerify, sign: commandSign, keyinfo: commandKeyinfo};
+  const command = commands[args.command];
+  if(!command) {
+    throw new Error('usage: dbvc.mjs verify FILE [options] | sign FILE --seed HEX64 | keyinfo --seed HEX64');
+  }
+  const out = await command(args);
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  if(args.command === 'verify' && !out.accepted) {
+    process.exitCode = 1;
+  }
+}
+
+main().catch(error => {
+  const out = {verified: false, accepted: false, errors: [String(error?.stack || error)]};
+  process.stdout.write(JSON.stringify(out) + '\n');
+  process.exitCode = 2;
+});
