@@ -14,6 +14,10 @@
 //       exit 0 when the credential verifies and no status bit is set; 1 otherwise.
 //   node dbvc.mjs sign FILE --seed HEX64 [--created ISO] [--set-issuer]
 //       signs with eddsa-rdfc-2022 using the did:key Multikey derived from the seed.
+//   node dbvc.mjs status-list --id URL --seed HEX64 [--purpose revocation] [--set 3,17]
+//                              [--length 131072] [--valid-from ISO] [--created ISO]
+//       a BitstringStatusListCredential made by vc-bitstring-status-list (createList,
+//       createCredential) with the given indexes set, issued by the seed's did:key and signed.
 //   node dbvc.mjs keyinfo --seed HEX64
 //       prints {did, verificationMethod, publicKeyMultibase} for the seed.
 import {readFileSync} from 'node:fs';
@@ -25,7 +29,11 @@ import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as didMethodKey from '@digitalbazaar/did-method-key';
-import {checkStatus as checkBitstringStatus} from '@digitalbazaar/vc-bitstring-status-list';
+import {
+  checkStatus as checkBitstringStatus,
+  createCredential as createStatusListCredential,
+  createList as createStatusList
+} from '@digitalbazaar/vc-bitstring-status-list';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
@@ -36,7 +44,10 @@ const CONTEXT_DIR = join(REPO, 'vc', 'contexts');
 function parseArgs(argv) {
   const [command, ...rest] = argv;
   const args = {command, positional: [], didDocs: [], statusLists: [], flags: new Set()};
-  const valued = new Set(['--did-doc', '--controller-doc', '--status-list', '--seed', '--created', '--now']);
+  const valued = new Set([
+    '--did-doc', '--controller-doc', '--status-list', '--seed', '--created', '--now',
+    '--id', '--purpose', '--set', '--length', '--valid-from'
+  ]);
   for(let i = 0; i < rest.length; ++i) {
     const arg = rest[i];
     if(valued.has(arg)) {
@@ -213,15 +224,15 @@ async function verifyOne(credential, {documentLoader, skipStatus, now}) {
   }
   const statusResult = summariseStatus(result.statusResult);
   const statusBitSet = !!statusResult && statusResult.entries.some(e => e.status === true);
+  // revoked / suspended: true or false only when a status list was actually read
+  const checked = !!statusResult && !statusResult.skipped && statusResult.verified;
+  const bitSetFor = purpose => checked ?
+    statusResult.entries.some(e => e.status === true && e.statusPurpose === purpose) : null;
   const out = {
     verified: result.verified === true,
     errors: [...new Set(errorMessages(result))],
-    revoked: statusResult ?
-      statusResult.entries.some(e => e.status === true && e.statusPurpose === 'revocation') :
-      undefined,
-    suspended: statusResult ?
-      statusResult.entries.some(e => e.status === true && e.statusPurpose === 'suspension') :
-      undefined,
+    revoked: statusResult ? bitSetFor('revocation') : undefined,
+    suspended: statusResult ? bitSetFor('suspension') : undefined,
     statusResult
   };
   out.accepted = out.verified && !statusBitSet;
@@ -292,12 +303,43 @@ async function commandSign(args) {
   return vc.issue({credential, suite, documentLoader: makeDocumentLoader()});
 }
 
+async function commandStatusList(args) {
+  if(!args.id) {
+    throw new Error('status-list needs --id URL');
+  }
+  const list = await createStatusList({length: Number(args.length || 131072)});
+  for(const index of (args.set || '').split(',').filter(Boolean)) {
+    list.setStatus(Number(index), true);
+  }
+  const credential = await createStatusListCredential({
+    id: args.id, list, statusPurpose: args.purpose || 'revocation'
+  });
+  const {did, keyPair} = await keyFromSeed(args.seed);
+  credential.issuer = did;
+  if(args['valid-from']) {
+    credential.validFrom = args['valid-from'];
+  }
+  const suite = new DataIntegrityProof({
+    signer: keyPair.signer(),
+    cryptosuite: eddsaRdfc2022,
+    date: args.created
+  });
+  return vc.issue({credential, suite, documentLoader: makeDocumentLoader()});
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const commands = {verify: commandVerify, sign: commandSign, keyinfo: commandKeyinfo};
+  const commands = {
+    verify: commandVerify,
+    sign: commandSign,
+    keyinfo: commandKeyinfo,
+    'status-list': commandStatusList
+  };
   const command = commands[args.command];
   if(!command) {
-    throw new Error('usage: dbvc.mjs verify FILE [options] | sign FILE --seed HEX64 | keyinfo --seed HEX64');
+    throw new Error(
+      'usage: dbvc.mjs verify FILE [options] | sign FILE --seed HEX64 | ' +
+      'status-list --id URL --seed HEX64 [--set I,J] | keyinfo --seed HEX64');
   }
   const out = await command(args);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');

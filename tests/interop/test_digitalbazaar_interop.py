@@ -2,6 +2,9 @@
 
 Digital Bazaar's side runs in Node (tests/interop/dbvc.mjs, pinned packages in package.json),
 offline, over the project's bundled JSON-LD contexts. See tests/interop/README.md.
+
+vc/ modules are imported inside the tests that use them, so the Node-only sanity tests run
+on their own.
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "tests" / "vc" / "fixtures" / "examples" / "validator-fixtures"
+EXAMPLES = REPO / "tests" / "vc" / "fixtures" / "examples"
+VALIDATOR_FIXTURES = EXAMPLES / "validator-fixtures"
+
 SEED_HEX = "9b3f0c54a1d2e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70"
+OTHER_SEED_HEX = "4c7e2a91d0b3f5e6a7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f901"
 CREATED = "2026-01-15T10:00:00Z"
+STATUS_LIST_URL = "https://issuer.example/status/revocation/1"
 
 
-def load_fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+def load_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def controller_document(controller: str, public_multibases: list[str]) -> dict:
@@ -40,14 +47,15 @@ def controller_document(controller: str, public_multibases: list[str]) -> dict:
     }
 
 
-def fixture_controller_documents(credential: dict) -> list[dict]:
-    """The validator fixtures name an unfetchable example.com/example.edu issuer and put the
+def fixture_controller_documents(*credentials: dict) -> list[dict]:
+    """The validator fixtures name unfetchable example.com / example.edu issuers and put each
     key's multibase in the verification method fragment; state that as the issuer's document."""
     by_controller: dict[str, list[str]] = {}
-    proofs = credential["proof"] if isinstance(credential["proof"], list) else [credential["proof"]]
-    for proof in proofs:
-        controller, _, multibase = proof["verificationMethod"].partition("#")
-        by_controller.setdefault(controller, []).append(multibase)
+    for credential in credentials:
+        proofs = credential["proof"] if isinstance(credential["proof"], list) else [credential["proof"]]
+        for proof in proofs:
+            controller, _, multibase = proof["verificationMethod"].partition("#")
+            by_controller.setdefault(controller, []).append(multibase)
     return [controller_document(c, keys) for c, keys in by_controller.items()]
 
 
@@ -60,50 +68,72 @@ def encode_status_bits(set_indexes: set[int], size: int = 131072) -> str:
     return "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits))).decode().rstrip("=")
 
 
+def unsigned_copy(document: dict, *, issuer: str) -> dict:
+    """The document without its proof, issued by `issuer` (kept an object if it was one)."""
+    document = copy.deepcopy(document)
+    document.pop("proof", None)
+    if isinstance(document.get("issuer"), dict):
+        document["issuer"]["id"] = issuer
+    else:
+        document["issuer"] = issuer
+    return document
+
+
 # ---------------------------------------------------------------------------------------------
-# (a) the Node side on its own: 1EdTech's validator fixtures verify, tampered copies do not
+# (a) the Node side on its own: 1EdTech's published fixtures verify, tampered copies do not
+
+SIGNED_FIXTURES = [
+    "validator-fixtures/ob30-simple.json",
+    "validator-fixtures/ob30-complete.json",
+    "validator-fixtures/ob30-endorsement-valid.json",
+    "validator-fixtures/clr20-simple.json",
+    "clr_v2p0/impl-guide-ldp-signed-credential.json",
+]
 
 
-def test_digital_bazaar_verifies_the_1edtech_ob30_validator_fixture(digital_bazaar):
-    credential = load_fixture("ob30-simple.json")
+@pytest.mark.parametrize("fixture", SIGNED_FIXTURES)
+def test_digital_bazaar_verifies_a_signed_1edtech_fixture(digital_bazaar, fixture):
+    credential = load_json(EXAMPLES / fixture)
 
-    result = digital_bazaar.verify(credential, did_docs=fixture_controller_documents(credential))
+    # ob30-complete carries a 1EdTechRevocationList status, which Digital Bazaar does not read
+    result = digital_bazaar.verify(
+        credential, did_docs=fixture_controller_documents(credential), skip_status=True
+    )
 
     assert result.returncode == 0, result
     assert result.output["verified"] is True, result
-    assert result.output["errors"] == []
+    assert result.output["errors"] == [], result
 
 
-def test_digital_bazaar_verifies_the_1edtech_clr20_validator_fixture_and_its_nested_badge(digital_bazaar):
-    clr = load_fixture("clr20-simple.json")
-    nested = clr["credentialSubject"]["verifiableCredential"]
-    did_docs = fixture_controller_documents(clr) + fixture_controller_documents(nested[0])
-
-    result = digital_bazaar.verify(clr, did_docs=did_docs, nested=True)
-
-    assert result.returncode == 0, result
-    assert result.output["verified"] is True, result
-    assert [n["verified"] for n in result.output["nested"]] == [True], result
-
-
-@pytest.mark.parametrize("fixture", ["ob30-simple.json", "clr20-simple.json"])
-def test_digital_bazaar_rejects_a_tampered_copy_of_a_validator_fixture(digital_bazaar, fixture):
-    credential = load_fixture(fixture)
+@pytest.mark.parametrize("fixture", SIGNED_FIXTURES)
+def test_digital_bazaar_rejects_a_tampered_copy_of_a_signed_1edtech_fixture(digital_bazaar, fixture):
+    credential = load_json(EXAMPLES / fixture)
     did_docs = fixture_controller_documents(credential)
     tampered = copy.deepcopy(credential)
-    tampered["name"] += " (edited)"
+    tampered["validFrom"] = "2011-01-01T00:00:00Z"
 
-    result = digital_bazaar.verify(tampered, did_docs=did_docs)
+    result = digital_bazaar.verify(tampered, did_docs=did_docs, skip_status=True)
 
     assert result.returncode == 1, result
     assert result.output["verified"] is False, result
     assert any("Invalid signature" in e for e in result.output["errors"]), result
 
 
-def test_digital_bazaar_rejects_a_clr_fixture_whose_nested_badge_was_edited(digital_bazaar):
-    clr = load_fixture("clr20-simple.json")
-    nested = clr["credentialSubject"]["verifiableCredential"][0]
-    did_docs = fixture_controller_documents(clr) + fixture_controller_documents(nested)
+def test_digital_bazaar_verifies_the_nested_badge_of_the_clr20_fixture(digital_bazaar):
+    clr = load_json(VALIDATOR_FIXTURES / "clr20-simple.json")
+    (nested,) = clr["credentialSubject"]["verifiableCredential"]
+
+    result = digital_bazaar.verify(clr, did_docs=fixture_controller_documents(clr, nested), nested=True)
+
+    assert result.returncode == 0, result
+    assert result.output["verified"] is True, result
+    assert [n["verified"] for n in result.output["nested"]] == [True], result
+
+
+def test_digital_bazaar_rejects_the_clr20_fixture_when_its_nested_badge_was_edited(digital_bazaar):
+    clr = load_json(VALIDATOR_FIXTURES / "clr20-simple.json")
+    (nested,) = clr["credentialSubject"]["verifiableCredential"]
+    did_docs = fixture_controller_documents(clr, nested)
     nested["credentialSubject"]["achievement"]["name"] = "Leadership"
 
     result = digital_bazaar.verify(clr, did_docs=did_docs, nested=True)
@@ -114,7 +144,7 @@ def test_digital_bazaar_rejects_a_clr_fixture_whose_nested_badge_was_edited(digi
 
 
 def test_digital_bazaar_rejects_a_fixture_whose_key_its_issuer_does_not_list(digital_bazaar):
-    credential = load_fixture("ob30-simple.json")
+    credential = load_json(VALIDATOR_FIXTURES / "ob30-simple.json")
     (issuer_document,) = fixture_controller_documents(credential)
     issuer_document["assertionMethod"] = []
 
@@ -126,18 +156,17 @@ def test_digital_bazaar_rejects_a_fixture_whose_key_its_issuer_does_not_list(dig
 
 
 def test_digital_bazaar_detects_the_set_bit_in_a_status_list_it_signed_itself(digital_bazaar):
-    """Sanity check of the Node status path before it judges vc/'s lists."""
+    """Sanity check of the Node status path (and of the bit order) before it judges vc/'s lists."""
     did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
-    list_url = "https://issuer.example/status/1"
     status_list = digital_bazaar.sign(
         {
             "@context": ["https://www.w3.org/ns/credentials/v2"],
-            "id": list_url,
+            "id": STATUS_LIST_URL,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
             "issuer": did,
             "validFrom": "2026-01-01T00:00:00Z",
             "credentialSubject": {
-                "id": f"{list_url}#list",
+                "id": f"{STATUS_LIST_URL}#list",
                 "type": "BitstringStatusList",
                 "statusPurpose": "revocation",
                 "encodedList": encode_status_bits({7}),
@@ -148,16 +177,8 @@ def test_digital_bazaar_detects_the_set_bit_in_a_status_list_it_signed_itself(di
     )
 
     def badge_with_status(index: int) -> dict:
-        unsigned = load_fixture("ob30-simple.json")
-        del unsigned["proof"]
-        unsigned["issuer"]["id"] = did
-        unsigned["credentialStatus"] = {
-            "id": f"{list_url}#{index}",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
-            "statusListIndex": str(index),
-            "statusListCredential": list_url,
-        }
+        unsigned = unsigned_copy(load_json(VALIDATOR_FIXTURES / "ob30-simple.json"), issuer=did)
+        unsigned["credentialStatus"] = status_entry(index)
         return digital_bazaar.sign(unsigned, seed_hex=SEED_HEX, created=CREATED)
 
     revoked = digital_bazaar.verify(badge_with_status(7), status_lists=[status_list])
@@ -169,3 +190,106 @@ def test_digital_bazaar_detects_the_set_bit_in_a_status_list_it_signed_itself(di
     assert clear.output["verified"] is True, clear
     assert clear.output["revoked"] is False, clear
     assert clear.returncode == 0, clear
+
+
+def status_entry(index: int, list_url: str = STATUS_LIST_URL) -> dict:
+    return {
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# (b) vc/ issues, Digital Bazaar verifies
+
+
+class VcIssuer:
+    """An Ed25519 key from SEED_HEX in vc/, named by vc/'s did:key."""
+
+    def __init__(self, seed_hex: str = SEED_HEX):
+        from vc.did import did_key_from_public
+        from vc.keys import ed25519_private_from_seed
+
+        self.private_key = ed25519_private_from_seed(bytes.fromhex(seed_hex))
+        self.did = did_key_from_public(self.private_key.public_key())
+        self.verification_method = f"{self.did}#{self.did.removeprefix('did:key:')}"
+
+    def sign(self, document: dict) -> dict:
+        from vc.data_integrity import sign
+
+        return sign(
+            document,
+            private_key=self.private_key,
+            verification_method=self.verification_method,
+            created=CREATED,
+        )
+
+
+SPEC_EXAMPLES = [
+    "ob_v3p0/basic-openbadgecredential.json",
+    "ob_v3p0/complete-openbadgecredential.json",
+    "ob_v3p0/endorsementcredential.json",
+    "ob_v3p0/achievement-alignment-case.json",
+    "ob_v3p0/achievement-alignment-credential-engine.json",
+    "ob_v3p0/skill-assertion-case.json",
+    "ob_v3p0/skill-assertion-ctdl.json",
+    "ob_v3p0/examples-page-complete-openbadgecredential-a.json",
+    "clr_v2p0/impl-guide-ldp-credential.json",
+]
+
+
+@pytest.mark.parametrize("example", SPEC_EXAMPLES)
+def test_digital_bazaar_verifies_a_spec_example_signed_by_vc(digital_bazaar, example):
+    issuer = VcIssuer()
+    signed = issuer.sign(unsigned_copy(load_json(EXAMPLES / example), issuer=issuer.did))
+
+    # some examples carry a 1EdTechRevocationList status, which Digital Bazaar does not read
+    result = digital_bazaar.verify(signed, skip_status=True)
+
+    assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert result.returncode == 0, result
+    assert result.output["verified"] is True, result
+
+
+def test_digital_bazaar_rejects_a_credential_vc_signed_and_someone_then_edited(digital_bazaar):
+    issuer = VcIssuer()
+    signed = issuer.sign(
+        unsigned_copy(load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=issuer.did)
+    )
+    signed["credentialSubject"]["achievement"]["name"] = "Something else"
+
+    result = digital_bazaar.verify(signed)
+
+    assert result.returncode == 1, result
+    assert result.output["verified"] is False, result
+    assert any("Invalid signature" in e for e in result.output["errors"]), result
+
+
+def test_digital_bazaar_verifies_a_credential_vc_signed_under_its_did_web_document(digital_bazaar):
+    from vc.data_integrity import sign
+    from vc.did import did_web_document
+
+    issuer = VcIssuer()
+    did = "did:web:issuer.example:institutions:7"
+    did_document = did_web_document(did=did, ed25519_keys=[("key-1", issuer.private_key.public_key())])
+    vm_id = did_document["assertionMethod"][0]
+    signed = sign(
+        unsigned_copy(load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=did),
+        private_key=issuer.private_key,
+        verification_method=vm_id,
+        created=CREATED,
+    )
+
+    result = digital_bazaar.verify(signed, did_docs=[did_document])
+    other_key = did_web_document(
+        did=did, ed25519_keys=[("key-1", VcIssuer(OTHER_SEED_HEX).private_key.public_key())]
+    )
+    with_wrong_key = digital_bazaar.verify(signed, did_docs=[other_key])
+
+    assert vm_id.startswith(did + "#")
+    assert result.returncode == 0, result
+    assert result.output["verified"] is True, result
+    assert with_wrong_key.output["verified"] is False, with_wrong_key
