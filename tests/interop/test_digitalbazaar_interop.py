@@ -293,3 +293,187 @@ def test_digital_bazaar_verifies_a_credential_vc_signed_under_its_did_web_docume
     assert result.returncode == 0, result
     assert result.output["verified"] is True, result
     assert with_wrong_key.output["verified"] is False, with_wrong_key
+
+
+def vc_status_list_credential(
+    issuer: VcIssuer, *, revoked: set[int], list_url: str = STATUS_LIST_URL
+) -> dict:
+    """A BitstringStatusListCredential whose bits vc/status.py encodes and vc/ signs."""
+    from vc.status import BitstringStatusList
+
+    bits = BitstringStatusList()
+    for index in revoked:
+        bits.set(index, True)
+    return issuer.sign(
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": list_url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": issuer.did,
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {
+                "id": f"{list_url}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": "revocation",
+                "encodedList": bits.encode(),
+            },
+        }
+    )
+
+
+def vc_badge_with_status(issuer: VcIssuer, index: int, list_url: str = STATUS_LIST_URL) -> dict:
+    from vc.status import status_entry
+
+    unsigned = unsigned_copy(
+        load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=issuer.did
+    )
+    unsigned["credentialStatus"] = status_entry(list_url=list_url, index=index)
+    return issuer.sign(unsigned)
+
+
+def test_digital_bazaar_verifies_a_status_list_credential_signed_by_vc(digital_bazaar):
+    status_list = vc_status_list_credential(VcIssuer(), revoked={12, 4000})
+
+    result = digital_bazaar.verify(status_list)
+
+    assert result.returncode == 0, result
+    assert result.output["verified"] is True, result
+
+
+def test_digital_bazaar_reports_revoked_a_credential_whose_bit_vc_set(digital_bazaar):
+    issuer = VcIssuer()
+    status_list = vc_status_list_credential(issuer, revoked={12, 4000})
+
+    result = digital_bazaar.verify(vc_badge_with_status(issuer, 4000), status_lists=[status_list])
+
+    assert result.output["verified"] is True, result  # the proofs (badge and list) verify ...
+    assert result.output["revoked"] is True, result  # ... and the list marks it revoked
+    assert result.output["statusResult"]["entries"][0]["statusListIndex"] == "4000", result
+    assert result.returncode == 1, result
+
+
+def test_digital_bazaar_reports_not_revoked_a_credential_whose_bit_vc_left_clear(digital_bazaar):
+    issuer = VcIssuer()
+    status_list = vc_status_list_credential(issuer, revoked={12, 4000})
+
+    result = digital_bazaar.verify(vc_badge_with_status(issuer, 13), status_lists=[status_list])
+
+    assert result.output["verified"] is True, result
+    assert result.output["revoked"] is False, result
+    assert result.returncode == 0, result
+
+
+def test_digital_bazaar_refuses_a_vc_status_list_edited_after_signing(digital_bazaar):
+    issuer = VcIssuer()
+    status_list = vc_status_list_credential(issuer, revoked={12})
+    status_list["credentialSubject"]["encodedList"] = vc_status_list_credential(issuer, revoked=set())[
+        "credentialSubject"
+    ]["encodedList"]
+
+    result = digital_bazaar.verify(vc_badge_with_status(issuer, 12), status_lists=[status_list])
+
+    assert result.output["verified"] is False, result
+    assert result.output["revoked"] is None, result
+    assert any("BitstringStatusListCredential" in e for e in result.output["errors"]), result
+    assert result.returncode == 1, result
+
+
+# ---------------------------------------------------------------------------------------------
+# (c) Digital Bazaar signs, vc/ verifies
+
+
+def vc_verify(document: dict):
+    from vc.data_integrity import verify
+    from vc.did import default_resolver
+
+    return verify(document, resolver=default_resolver())
+
+
+def test_vc_derives_the_same_did_key_from_a_seed_as_digital_bazaar(digital_bazaar):
+    node_key = digital_bazaar.keyinfo(seed_hex=SEED_HEX)
+
+    issuer = VcIssuer(SEED_HEX)
+
+    assert issuer.did == node_key["did"]
+    assert issuer.verification_method == node_key["verificationMethod"]
+
+
+@pytest.mark.parametrize("example", SPEC_EXAMPLES)
+def test_vc_verifies_a_spec_example_signed_by_digital_bazaar(digital_bazaar, example):
+    did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
+    signed = digital_bazaar.sign(
+        unsigned_copy(load_json(EXAMPLES / example), issuer=did), seed_hex=SEED_HEX, created=CREATED
+    )
+
+    check = vc_verify(signed)
+
+    assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert check.ok is True, check.reason
+    assert check.verification_method == signed["proof"]["verificationMethod"]
+
+
+def test_vc_rejects_a_credential_digital_bazaar_signed_and_someone_then_edited(digital_bazaar):
+    did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
+    signed = digital_bazaar.sign(
+        unsigned_copy(load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=did),
+        seed_hex=SEED_HEX,
+        created=CREATED,
+    )
+    edited = copy.deepcopy(signed)
+    edited["credentialSubject"]["achievement"]["name"] = "Something else"
+
+    assert vc_verify(signed).ok is True
+    assert vc_verify(edited).ok is False
+
+
+def test_vc_rejects_a_credential_digital_bazaar_signed_with_a_key_other_than_the_issuers(digital_bazaar):
+    did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
+    signed = digital_bazaar.sign(
+        unsigned_copy(load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=did),
+        seed_hex=OTHER_SEED_HEX,
+        created=CREATED,
+    )
+
+    check = vc_verify(signed)
+
+    assert check.ok is False, check.reason
+
+
+def test_vc_verifies_a_clr_and_its_nested_badge_signed_by_digital_bazaar(digital_bazaar):
+    did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
+    badge = digital_bazaar.sign(
+        unsigned_copy(load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=did),
+        seed_hex=SEED_HEX,
+        created=CREATED,
+    )
+    clr = unsigned_copy(load_json(EXAMPLES / "clr_v2p0/impl-guide-ldp-credential.json"), issuer=did)
+    clr["credentialSubject"]["verifiableCredential"] = [badge]
+    signed_clr = digital_bazaar.sign(clr, seed_hex=SEED_HEX, created=CREATED)
+
+    outer = vc_verify(signed_clr)
+    inner = vc_verify(signed_clr["credentialSubject"]["verifiableCredential"][0])
+
+    assert outer.ok is True, outer.reason
+    assert inner.ok is True, inner.reason
+
+
+def test_vc_reads_the_bits_of_a_status_list_digital_bazaar_made(digital_bazaar):
+    from vc.status import NOT_REVOKED, REVOKED, check_status, status_entry
+
+    did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
+    made = digital_bazaar.run(
+        "status-list", "--id", STATUS_LIST_URL, "--seed", SEED_HEX, "--set", "3,70000", "--created", CREATED
+    )
+    assert made.returncode == 0, made
+    status_list = made.output
+    lists = {STATUS_LIST_URL: status_list}
+
+    def status_of(index: int):
+        credential = {"issuer": did, "credentialStatus": status_entry(list_url=STATUS_LIST_URL, index=index)}
+        return check_status(
+            credential, fetch=lists.__getitem__, verify_list=lambda document: vc_verify(document).ok
+        )
+
+    assert vc_verify(status_list).ok is True
+    assert [status_of(i).state for i in (3, 70000)] == [REVOKED, REVOKED]
+    assert [status_of(i).state for i in (0, 2, 4, 69999, 131071)] == [NOT_REVOKED] * 5
