@@ -163,9 +163,7 @@ def did_web_document(
 # --- resolution ----------------------------------------------------------------------------
 
 
-def default_resolver(
-    *, did_web: Resolver | None = None, other: Resolver | None = None
-) -> Resolver:
+def default_resolver(*, did_web: Resolver | None = None, other: Resolver | None = None) -> Resolver:
     """Resolver for did:key (locally), did:web (via `did_web(did)`), anything else via `other(id)`."""
 
     def resolve(identifier: str) -> dict:

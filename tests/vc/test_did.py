@@ -19,8 +19,12 @@ def test_a_did_key_document_lists_one_multikey_under_assertion_method():
     assert document["id"] == W3C_DID
     assert document["@context"] == ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
     assert document["verificationMethod"] == [
-        {"id": vm_id, "type": "Multikey", "controller": W3C_DID,
-         "publicKeyMultibase": "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"}
+        {
+            "id": vm_id,
+            "type": "Multikey",
+            "controller": W3C_DID,
+            "publicKeyMultibase": "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+        }
     ]
     assert document["assertionMethod"] == [vm_id]
 
@@ -59,7 +63,10 @@ def test_did_web_translates_to_its_https_url(did_web, url):
 
 
 def test_did_web_is_made_from_an_https_url_and_path():
-    assert did.did_web_from_url("https://example.com:3000", "issuers", "7") == "did:web:example.com%3A3000:issuers:7"
+    assert (
+        did.did_web_from_url("https://example.com:3000", "issuers", "7")
+        == "did:web:example.com%3A3000:issuers:7"
+    )
     assert did.did_web_from_url("https://portal.example.edu/") == "did:web:portal.example.edu"
 
 
@@ -140,5 +147,7 @@ def test_resolver_failures_become_resolution_errors():
         raise OSError("network down")
 
     with pytest.raises(ResolutionError) as caught:
-        did.resolve_verification_method("did:web:example.com#k", resolver=did.default_resolver(did_web=broken))
+        did.resolve_verification_method(
+            "did:web:example.com#k", resolver=did.default_resolver(did_web=broken)
+        )
     assert "network down" in caught.value.reason

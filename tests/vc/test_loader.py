@@ -85,8 +85,11 @@ def test_it_canonicalizes_the_w3c_alumni_credential_exactly():
 
 
 def test_safe_mode_rejects_terms_no_context_defines():
-    doc = {"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"],
-           "notDefinedAnywhere": 1}
+    doc = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "notDefinedAnywhere": 1,
+    }
     with pytest.raises(DocumentError) as caught:
         canonize(doc, safe=True)
     assert "notDefinedAnywhere" in caught.value.reason
