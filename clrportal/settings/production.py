@@ -1,0 +1,33 @@
+"""Production: refuses to start without the settings that must never have a default."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .env import env_bool, env_int, env_str
+
+_REQUIRED = ["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "PORTAL_BASE_URL", "KEY_ENCRYPTION_KEY"]
+_missing = [name for name in _REQUIRED if not env_str(name, "")]
+if _missing:
+    raise ImproperlyConfigured(
+        "Production settings need these environment variables (or NAME_FILE): " + ", ".join(_missing)
+    )
+if len(env_str("SECRET_KEY")) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long.")
+if len(env_str("KEY_ENCRYPTION_KEY")) < 32:
+    raise ImproperlyConfigured("KEY_ENCRYPTION_KEY must be at least 32 characters long.")
+
+DEBUG = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL]  # noqa: F405
+X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,21 @@
+"""Tests: fast hashing, in-memory email, tasks run where the test says (eager unless it starts a worker)."""
+
+from .base import *  # noqa: F403
+from .base import KEY_ENCRYPTION_KEY, VAR_DIR
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
+KEY_ENCRYPTION_KEY = KEY_ENCRYPTION_KEY or "test-key-encryption-key-0123456789abcdefghijklmnopqrstuvwxyz"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+PORTAL_RSA_KEY_BITS = 2048  # the minimum allowed; generating 3072-bit keys would slow every test
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

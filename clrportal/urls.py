@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+handler400 = "clrportal.errors.bad_request"
+handler403 = "clrportal.errors.permission_denied"
+handler404 = "clrportal.errors.page_not_found"
+handler500 = "clrportal.errors.server_error"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.health, name="health"),
+    path("accounts/", include("allauth.urls")),
+    path("institutions/", include("institutions.urls")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
