@@ -298,37 +298,26 @@ def test_digital_bazaar_verifies_a_credential_vc_signed_under_its_did_web_docume
 def vc_status_list_credential(
     issuer: VcIssuer, *, revoked: set[int], list_url: str = STATUS_LIST_URL
 ) -> dict:
-    """A BitstringStatusListCredential whose bits vc/status.py encodes and vc/ signs."""
+    """A BitstringStatusListCredential built by vc/documents.py, bits set by vc/status.py, signed by vc/."""
+    from vc.documents import status_list_credential
     from vc.status import BitstringStatusList
 
     bits = BitstringStatusList()
     for index in revoked:
         bits.set(index, True)
     return issuer.sign(
-        {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
-            "id": list_url,
-            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-            "issuer": issuer.did,
-            "validFrom": "2026-01-01T00:00:00Z",
-            "credentialSubject": {
-                "id": f"{list_url}#list",
-                "type": "BitstringStatusList",
-                "statusPurpose": "revocation",
-                "encodedList": bits.encode(),
-            },
-        }
+        status_list_credential(
+            id=list_url, issuer=issuer.did, status_list=bits, valid_from="2026-01-01T00:00:00Z"
+        )
     )
 
 
 def vc_badge_with_status(issuer: VcIssuer, index: int, list_url: str = STATUS_LIST_URL) -> dict:
     from vc.status import status_entry
 
-    unsigned = unsigned_copy(
-        load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=issuer.did
+    return vc_achievement_credential(
+        issuer, number=index, credential_status=status_entry(list_url=list_url, index=index)
     )
-    unsigned["credentialStatus"] = status_entry(list_url=list_url, index=index)
-    return issuer.sign(unsigned)
 
 
 def test_digital_bazaar_verifies_a_status_list_credential_signed_by_vc(digital_bazaar):
@@ -376,6 +365,192 @@ def test_digital_bazaar_refuses_a_vc_status_list_edited_after_signing(digital_ba
     assert result.output["revoked"] is None, result
     assert any("BitstringStatusListCredential" in e for e in result.output["errors"]), result
     assert result.returncode == 1, result
+
+
+def vc_achievement_credential(
+    issuer: VcIssuer, *, number: int, credential_status: dict | None = None
+) -> dict:
+    """An OB 3.0 OpenBadgeCredential built by vc/documents.py (most optional parts filled) and signed by vc/."""
+    from vc import documents as d
+
+    achievement = d.Achievement(
+        id=f"https://issuer.example/achievements/{number}",
+        name=f"Data Structures {number}",
+        description="Arrays, lists, trees and graphs; their costs.",
+        criteria=d.Criteria(narrative="Pass **all** assessments with at least 70%.\n\n- labs\n- exam"),
+        achievement_type="Course",
+        image=d.Image(id="https://issuer.example/img/ds.png", caption="Course badge"),
+        alignments=(
+            d.Alignment(
+                target_name="Data structures",
+                target_url="https://case.example/items/ds",
+                target_type="CFItem",
+                target_code="CS-201",
+            ),
+        ),
+        result_descriptions=(
+            d.ResultDescription(
+                id=f"urn:uuid:00000000-0000-4000-8000-00000000{number:04d}",
+                name="Final grade",
+                result_type="LetterGrade",
+                allowed_values=("A", "B", "C", "D", "F"),
+            ),
+        ),
+        credits_available=5.0,
+        field_of_study="Computer Science",
+        human_code="CS-201",
+        in_language="en",
+        tags=("computing", "algorithms"),
+        creator=d.Profile(id=issuer.did, name="Example Polytechnic"),
+    )
+    subject = d.AchievementSubject(
+        id="did:example:learner-42",
+        identifiers=(d.IdentityObject.hashed_email("learner@example.org", salt="pepper-1"),),
+        achievement=achievement,
+        results=(
+            d.Result(
+                result_description=f"urn:uuid:00000000-0000-4000-8000-00000000{number:04d}",
+                value="A",
+                status="Completed",
+            ),
+        ),
+        credits_earned=5.0,
+        term="Autumn 2025",
+        activity_start_date="2025-09-01T00:00:00Z",
+        activity_end_date="2025-12-19T00:00:00Z",
+        narrative="Completed with distinction; café project «Ünïcode» 🎓.",
+    )
+    issuer_profile = d.Profile(
+        id=issuer.did,
+        name="Example Polytechnic",
+        url="https://issuer.example/",
+        email="registrar@issuer.example",
+        address=d.Address(locality="Utrecht", country="Netherlands", country_code="NL"),
+        other_identifiers=(d.IdentifierEntry(identifier="EP-001", identifier_type="sourcedId"),),
+    )
+    unsigned = d.achievement_credential(
+        id=f"urn:uuid:11111111-2222-4333-8444-55555555{number:04d}",
+        issuer=issuer_profile,
+        subject=subject,
+        name=f"Data Structures {number} - completed",
+        description="Awarded on completion.",
+        valid_from="2026-01-10T09:00:00Z",
+        valid_until="2036-01-10T09:00:00Z",
+        awarded_date="2026-01-10T09:00:00Z",
+        evidence=(d.Evidence(id="https://issuer.example/evidence/1", name="Final project", genre="Project"),),
+        credential_status=credential_status,
+    )
+    return issuer.sign(unsigned)
+
+
+def vc_clr_credential(issuer: VcIssuer, nested: list[dict]) -> dict:
+    """A CLR 2.0 ClrCredential built by vc/documents.py around signed credentials and signed by vc/."""
+    from vc import documents as d
+
+    achievements = [n["credentialSubject"]["achievement"]["id"] for n in nested]
+    subject = d.ClrSubject(
+        id="did:example:learner-42",
+        verifiable_credentials=tuple(nested),
+        associations=(
+            d.Association(association_type="precedes", source_id=achievements[0], target_id=achievements[1]),
+        ),
+    )
+    unsigned = d.clr_credential(
+        id="urn:uuid:99999999-2222-4333-8444-555555550001",
+        issuer=d.Profile(id=issuer.did, name="Example Polytechnic"),
+        subject=subject,
+        name="Transcript",
+        description="Comprehensive Learner Record",
+        valid_from="2026-01-11T09:00:00Z",
+        partial=True,
+    )
+    return issuer.sign(unsigned)
+
+
+def test_digital_bazaar_verifies_an_achievement_credential_issued_by_vc(digital_bazaar):
+    credential = vc_achievement_credential(VcIssuer(), number=1)
+
+    result = digital_bazaar.verify(credential)
+
+    assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert result.returncode == 0, result
+    assert result.output["verified"] is True, result
+
+
+def test_digital_bazaar_rejects_an_achievement_credential_issued_by_vc_then_edited(digital_bazaar):
+    credential = vc_achievement_credential(VcIssuer(), number=1)
+    credential["credentialSubject"]["result"][0]["value"] = "B"
+
+    result = digital_bazaar.verify(credential)
+
+    assert result.returncode == 1, result
+    assert result.output["verified"] is False, result
+
+
+def test_digital_bazaar_verifies_a_clr_issued_by_vc(digital_bazaar):
+    issuer = VcIssuer()
+    clr = vc_clr_credential(
+        issuer, [vc_achievement_credential(issuer, number=1), vc_achievement_credential(issuer, number=2)]
+    )
+
+    result = digital_bazaar.verify(clr, nested=True)
+
+    assert clr["type"] == ["VerifiableCredential", "ClrCredential"]
+    assert result.returncode == 0, result
+    assert result.output["verified"] is True, result
+    assert [n["verified"] for n in result.output["nested"]] == [True, True], result
+
+
+def test_digital_bazaar_rejects_a_clr_issued_by_vc_whose_nested_credential_was_edited(digital_bazaar):
+    issuer = VcIssuer()
+    clr = vc_clr_credential(
+        issuer, [vc_achievement_credential(issuer, number=1), vc_achievement_credential(issuer, number=2)]
+    )
+    clr["credentialSubject"]["verifiableCredential"][1]["credentialSubject"]["result"][0]["value"] = "F"
+
+    result = digital_bazaar.verify(clr, nested=True)
+
+    assert result.returncode == 1, result
+    assert result.output["verified"] is False, result  # the outer proof covers the nested credentials
+    assert [n["verified"] for n in result.output["nested"]] == [True, False], result
+
+
+def test_digital_bazaar_rejects_a_clr_whose_nested_credential_vc_signed_with_another_key(digital_bazaar):
+    issuer = VcIssuer()
+    stranger = VcIssuer(OTHER_SEED_HEX)
+    forged = vc_achievement_credential(stranger, number=2)
+    forged["issuer"]["id"] = issuer.did  # claims our issuer, signed by someone else
+    forged = stranger.sign({k: v for k, v in forged.items() if k != "proof"})
+    clr = vc_clr_credential(issuer, [vc_achievement_credential(issuer, number=1), forged])
+
+    result = digital_bazaar.verify(clr, nested=True)
+
+    assert result.output["verified"] is True, result  # the CLR issuer did sign the CLR ...
+    assert [n["verified"] for n in result.output["nested"]] == [True, False], result  # ... not the forgery
+    assert any("issuer must match" in e for e in result.output["nested"][1]["errors"]), result
+    assert result.returncode == 1, result
+
+
+def test_digital_bazaar_verifies_an_endorsement_credential_issued_by_vc(digital_bazaar):
+    from vc import documents as d
+
+    issuer = VcIssuer()
+    endorsement = issuer.sign(
+        d.endorsement_credential(
+            id="urn:uuid:eeeeeeee-2222-4333-8444-555555550001",
+            issuer=d.Profile(id=issuer.did, name="Accreditation Board"),
+            subject=d.EndorsementSubject(
+                id="https://issuer.example/achievements/1", endorsement_comment="Meets the standard."
+            ),
+            name="Endorsement of Data Structures 1",
+            valid_from="2026-01-12T09:00:00Z",
+        )
+    )
+
+    result = digital_bazaar.verify(endorsement)
+
+    assert result.returncode == 0, result
+    assert result.output["verified"] is True, result
 
 
 # ---------------------------------------------------------------------------------------------
