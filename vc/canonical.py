@@ -6,6 +6,10 @@ N-Quads string; it never round-trips through N-Quads text (pyld parses N-Quads i
 
 from __future__ import annotations
 
+import threading
+
+from cachetools import LRUCache
+from frozendict import frozendict
 from pyld import jsonld
 
 from vc.errors import ContextError, DocumentError
@@ -33,11 +37,82 @@ def _raise_from_pyld(exc: Exception, action: str):
     raise DocumentError(f"The document is not valid JSON-LD and could not be {action}: {detail}") from exc
 
 
+# --- processed-context memo ---------------------------------------------------------------------
+#
+# pyld caches a processed context per (resolved context, active context `_uuid`). A type-scoped
+# context (propagate=False) is always applied to a fresh clone of the active context, whose new
+# `_uuid` misses that cache, so every nested credential re-processes the VC/OB/CLR scoped contexts
+# (thousands of term definitions for a CLR). Processed contexts are frozen (immutable) and
+# `_process_context` is deterministic in (active context, local context, flags), so the result can
+# be shared: the same active context object (same `_uuid`) then also hits pyld's own caches below.
+
+_MEMO_SIZE = 512
+_memo: LRUCache = LRUCache(maxsize=_MEMO_SIZE)
+_memo_lock = threading.Lock()
+
+
+def _context_key(local_ctx):
+    """A hashable key for a local context: URLs by value, objects by identity (kept alive in the memo)."""
+    if isinstance(local_ctx, str) or local_ctx is None or local_ctx is False:
+        return local_ctx
+    if isinstance(local_ctx, list):
+        return tuple(_context_key(item) for item in local_ctx)
+    return ("obj", id(local_ctx))
+
+
+class _MemoProcessor(jsonld.JsonLdProcessor):
+    """pyld processor that shares processed contexts across nodes and calls (see above)."""
+
+    def _process_context(
+        self,
+        active_ctx,
+        local_ctx,
+        options,
+        override_protected=False,
+        propagate=True,
+        validate_scoped=True,
+        cycles=None,
+    ):
+        # Only finished (frozen) active contexts are shared; partial ones built while a context is
+        # being defined get a new `_uuid` afterwards and must not be reused.
+        if not isinstance(active_ctx, frozendict) or "_uuid" not in active_ctx:
+            return super()._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+            )
+        key = (
+            active_ctx["_uuid"],
+            _context_key(local_ctx),
+            override_protected,
+            propagate,
+            validate_scoped,
+            options.get("base", ""),
+            options.get("processingMode"),
+        )
+        with _memo_lock:
+            hit = _memo.get(key)
+        if hit is not None:
+            return hit[0]
+        result = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+        if isinstance(result, frozendict):
+            with _memo_lock:
+                # Keep local_ctx alive with the entry so its id() cannot be reused while cached.
+                _memo[key] = (result, local_ctx)
+        return result
+
+
+def memo_stats() -> dict:
+    """Size of the shared processed-context memo (for tests and the benchmark)."""
+    with _memo_lock:
+        return {"entries": len(_memo), "max": _MEMO_SIZE}
+
+
 def _processor(dropped: list | None):
     """A pyld processor; with a list, records every property JSON-LD expansion drops."""
     if dropped is None:
-        return jsonld.JsonLdProcessor()
-    return jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
+        return _MemoProcessor()
+    return _MemoProcessor(on_property_dropped=dropped.append)
 
 
 def _options(**extra) -> dict:
