@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -245,7 +246,7 @@ def _check_bitstring(
     # BSL 2.1: statusListIndex is an integer written as a string; integers are accepted as issued in the wild.
     if isinstance(raw_index, bool) or not (
         (isinstance(raw_index, int) and raw_index >= 0)
-        or (isinstance(raw_index, str) and raw_index.isdigit())
+        or (isinstance(raw_index, str) and re.fullmatch(r"[0-9]{1,12}", raw_index) is not None)
     ):
         return _could_not(f"the status entry's statusListIndex {raw_index!r} is not a whole number.", method)
     index = int(raw_index)

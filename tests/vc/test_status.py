@@ -225,6 +225,15 @@ def test_a_fetch_that_returns_no_object_is_could_not_check():
     assert check_status(credential, fetch=lambda url: "<html>").state == "could not check"
 
 
+@pytest.mark.parametrize("index", ["-1", "²", "1e3", "", None, True, 2.5])
+def test_a_status_entry_with_a_malformed_index_is_could_not_check(index):
+    credential = revoked_fixture()
+    credential["credentialStatus"]["statusListIndex"] = index
+    url = credential["credentialStatus"]["statusListCredential"]
+    result = check_status(credential, fetch=fetcher({url: list_credential(url, BitstringStatusList())}))
+    assert result.state == "could not check"
+
+
 def test_an_index_beyond_the_list_is_could_not_check():
     credential = revoked_fixture()
     credential["credentialStatus"]["statusListIndex"] = "131072"
