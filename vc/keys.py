@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 
 import base58
 from cryptography.hazmat.primitives import serialization
@@ -47,6 +48,14 @@ def ed25519_public_multibase(public_key: ed25519.Ed25519PublicKey) -> str:
 
 def ed25519_public_from_multibase(value: str) -> ed25519.Ed25519PublicKey:
     """Ed25519 public key from a Multikey publicKeyMultibase ("z6Mk...")."""
+    if not isinstance(value, str):
+        raise KeyMaterialError(f"Not a base58btc multibase value (must start with 'z'): {value!r:.80}")
+    return _ed25519_public_from_multibase(value)
+
+
+@lru_cache(maxsize=1024)
+def _ed25519_public_from_multibase(value: str) -> ed25519.Ed25519PublicKey:
+    # Key objects are immutable; verifying many credentials from one issuer decodes its key once.
     raw = multibase_decode(value)
     if len(raw) != 34 or not raw.startswith(ED25519_PUB_PREFIX):
         raise KeyMaterialError(f"Not an Ed25519 Multikey public key: {value!r:.80}")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pyld import jsonld
 
-from vc import loader
+from vc import canonical, loader
 from vc.canonical import canonize, expand
 from vc.errors import ContextError, DocumentError
 
@@ -102,3 +102,61 @@ def test_expand_gives_absolute_iris():
         "https://www.w3.org/2018/credentials#VerifiableCredential",
         "https://www.w3.org/ns/credentials/examples#AlumniCredential",
     ]
+
+
+def _clr_with_nested(count):
+    clr = _json(FIXTURES / "examples/validator-fixtures/clr20-simple.json")
+    nested = clr["credentialSubject"]["verifiableCredential"][0]
+    clr["credentialSubject"]["verifiableCredential"] = []
+    for i in range(count):
+        item = json.loads(json.dumps(nested))
+        item["id"] = f"urn:uuid:00000000-0000-4000-8000-{i:012d}"
+        clr["credentialSubject"]["verifiableCredential"].append(item)
+    return clr
+
+
+def _count_context_processing(monkeypatch):
+    """Count the context processing pyld really does (calls that get past the shared memo)."""
+    calls = []
+    original = jsonld.JsonLdProcessor._process_context
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(jsonld.JsonLdProcessor, "_process_context", counting)
+    return calls
+
+
+def test_scoped_contexts_are_processed_once_not_once_per_nested_credential(monkeypatch):
+    canonical._memo.clear()
+    jsonld._resolved_context_cache.clear()
+    calls = _count_context_processing(monkeypatch)
+    canonize(_clr_with_nested(3))
+    first = len(calls)
+    assert first > 0
+    calls.clear()
+    canonize(_clr_with_nested(30))
+    # Ten times as many nested credentials, yet no context is processed again.
+    assert len(calls) == 0
+    assert canonical.memo_stats()["entries"] > 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "examples/validator-fixtures/clr20-simple.json",
+        "examples/validator-fixtures/clr20-complex.json",
+        "examples/validator-fixtures/ob30-complete.json",
+        "examples/ob_v3p0/complete-openbadgecredential.json",
+        "examples/clr_v2p0/impl-guide-ldp-signed-credential.json",
+    ],
+)
+def test_the_shared_context_memo_gives_exactly_what_plain_pyld_gives(name):
+    document = _json(FIXTURES / name)
+    plain = jsonld.JsonLdProcessor().normalize(
+        document,
+        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader.document_loader},
+    )
+    assert canonize(document) == plain
+    assert canonize(document) == plain  # and again, now from the memo
