@@ -14,7 +14,7 @@ test: install node-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install node-deps
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH)
 
 lint: install
 	$(BIN)/ruff check .
