@@ -22,14 +22,16 @@ SCRIPT = INTEROP_DIR / "dbvc.mjs"
 NODE_TIMEOUT_SECONDS = 120
 
 
-@dataclass
+@dataclass(repr=False)
 class NodeResult:
     returncode: int
     output: dict
     stderr: str
 
-    def __str__(self):  # shown by pytest when an assertion on a result fails
+    def __repr__(self):  # shown in full by pytest when an assertion on a result fails
         return f"exit {self.returncode}\n{json.dumps(self.output, indent=2)}\n{self.stderr}"
+
+    __str__ = __repr__
 
 
 class DigitalBazaar:

@@ -177,6 +177,10 @@ function errorMessages(value, out = [], seen = new Set()) {
     if(value.cause) {
       errorMessages(value.cause, out, seen);
     }
+    // jsonld.js puts the document loader's own error under details.cause
+    if(value.details && value.details.cause) {
+      errorMessages(value.details.cause, out, seen);
+    }
     return out;
   }
   if(Array.isArray(value)) {

@@ -155,6 +155,21 @@ def test_digital_bazaar_rejects_a_fixture_whose_key_its_issuer_does_not_list(dig
     assert any("not authorized by controller" in e for e in result.output["errors"]), result
 
 
+def test_digital_bazaar_fetches_nothing_outside_the_bundle_and_the_documents_given(digital_bazaar):
+    credential = load_json(VALIDATOR_FIXTURES / "ob30-simple.json")
+    did_docs = fixture_controller_documents(credential)
+    credential["@context"].append("https://contexts.example/not-bundled/v1")
+
+    result = digital_bazaar.verify(credential, did_docs=did_docs)
+
+    assert result.returncode == 1, result
+    assert result.output["verified"] is False, result
+    assert any(
+        'no bundled or supplied document for "https://contexts.example/not-bundled/v1"' in e
+        for e in result.output["errors"]
+    ), result
+
+
 def test_digital_bazaar_detects_the_set_bit_in_a_status_list_it_signed_itself(digital_bazaar):
     """Sanity check of the Node status path (and of the bit order) before it judges vc/'s lists."""
     did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
