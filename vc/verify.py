@@ -1,0 +1,734 @@
+"""Verify a credential (JSON-LD with a Data Integrity proof, or a VC-JWT) and say why, check by check.
+
+Every concern is one `Check(name, status, message)`; status is "passed", "failed" or
+"could_not_check" and the message is written for a person. Nothing here raises for bad input:
+a hostile or broken document becomes a failed check. Keys, DID documents and status lists come
+from the callables passed in; nothing is fetched here.
+
+Check names, in order: well_formed, schema, proof, issuer_key, validity_period, status, and for a
+credential that holds others (ClrCredential) nested_credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from vc import data_integrity, jwt
+from vc.did import Resolver, resolve_verification_method
+from vc.errors import KeyMaterialError, ResolutionError, VcError
+from vc.loader import BUNDLED_CONTEXTS
+from vc.schema import kind_of, validate
+from vc.status import COULD_NOT_CHECK, NOT_REVOKED, REVOKED, SUSPENDED, check_status
+
+PASSED = "passed"
+FAILED = "failed"
+COULD_NOT = "could_not_check"
+
+VERIFIED = "verified"
+NOT_VALID = "not_valid"
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+
+CHECK_NAMES = (
+    "well_formed",
+    "schema",
+    "proof",
+    "issuer_key",
+    "validity_period",
+    "status",
+    "nested_credentials",
+)
+
+# RFC 7515 7.1: a compact JWS is three base64url segments separated by dots.
+_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+_SCHEMA_ISSUES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on hostile input: serialized size, nesting depth, nested credentials in one CLR."""
+
+    max_bytes: int = 2_000_000
+    max_depth: int = 64
+    max_nested: int = 1000
+
+
+@dataclass(frozen=True)
+class Check:
+    """One concern: its name, "passed" | "failed" | "could_not_check", and a sentence for a person."""
+
+    name: str
+    status: str
+    message: str
+    details: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (details only when there are some)."""
+        out = {"name": self.name, "status": self.status, "message": self.message}
+        if self.details:
+            out["details"] = list(self.details)
+        return out
+
+
+@dataclass
+class VerificationResult:
+    """The checks made on one credential, the credentials nested in it, and the overall verdict."""
+
+    checks: list[Check]
+    credential: dict = field(default_factory=dict)
+    nested: list[VerificationResult] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """ "verified" if all checks pass (nested too), "not_valid" if any failed, else "could_not_check"."""
+        statuses = [c.status for c in self.checks] + [
+            {VERIFIED: PASSED, NOT_VALID: FAILED}.get(n.verdict, COULD_NOT) for n in self.nested
+        ]
+        if FAILED in statuses or not statuses:
+            return NOT_VALID
+        if COULD_NOT in statuses:
+            return COULD_NOT
+        return VERIFIED
+
+    @property
+    def verified(self) -> bool:
+        """True only when the verdict is "verified"."""
+        return self.verdict == VERIFIED
+
+    def check(self, name: str) -> Check | None:
+        """The check called `name`, or None when it was not made."""
+        return next((c for c in self.checks if c.name == name), None)
+
+    def to_dict(self) -> dict:
+        """JSON-ready form: verified, verdict, checks, credential (id, type, name, issuer), nested."""
+        return {
+            "verified": self.verified,
+            "verdict": self.verdict,
+            "checks": [c.to_dict() for c in self.checks],
+            "credential": dict(self.credential),
+            "nested": [n.to_dict() for n in self.nested],
+        }
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """Input that cannot be read as a credential; carries the well_formed message."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _depth_exceeds(value, limit: int) -> bool:
+    """Whether JSON nesting goes deeper than `limit` (iterative, so cycles and deep input are safe)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _check_shape(document, limits: Limits) -> None:
+    if _depth_exceeds(document, limits.max_depth):
+        raise _Refused(
+            f"The document is nested more than {limits.max_depth} levels deep; it was not examined."
+        )
+    try:
+        size = len(json.dumps(document, ensure_ascii=False).encode("utf-8"))
+    except (TypeError, ValueError) as exc:
+        raise _Refused(f"The document is not plain JSON data ({exc}).") from exc
+    if size > limits.max_bytes:
+        raise _Refused(_too_large(size, limits))
+
+
+def _too_large(size: int, limits: Limits) -> str:
+    return f"The document is {size:,} bytes, over the {limits.max_bytes:,}-byte limit; it was not examined."
+
+
+def _read(document_or_jwt, limits: Limits) -> tuple[dict, str | None]:
+    """(credential, VC-JWT token or None) from a dict, JSON text/bytes or a compact JWS string."""
+    value = document_or_jwt
+    if isinstance(value, bytes | bytearray):
+        if len(value) > limits.max_bytes:
+            raise _Refused(_too_large(len(value), limits))
+        try:
+            value = bytes(value).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _Refused("The input is not UTF-8 text, so it is neither JSON nor a VC-JWT.") from exc
+    if isinstance(value, str):
+        if len(value.encode("utf-8")) > limits.max_bytes:
+            raise _Refused(_too_large(len(value.encode("utf-8")), limits))
+        text = value.strip()
+        if _COMPACT_JWS.match(text):
+            try:
+                _, claims, _, _ = jwt.decode_unverified(text)
+            except VcError as exc:
+                raise _Refused(f"The input looks like a VC-JWT but cannot be read: {exc.reason}") from exc
+            credential = claims.get("vc")
+            # OB 3.0 8.2.4.2: the credential travels in the `vc` claim.
+            if not isinstance(credential, dict):
+                raise _Refused("The VC-JWT has no `vc` claim holding a credential object.")
+            _check_shape(credential, limits)
+            return credential, text
+        try:
+            value = json.loads(text)
+        except RecursionError as exc:
+            raise _Refused(
+                f"The document is nested more than {limits.max_depth} levels deep; it was not examined."
+            ) from exc
+        except ValueError as exc:
+            raise _Refused(f"The input is neither JSON nor a VC-JWT (JSON error: {exc}).") from exc
+    if not isinstance(value, dict):
+        raise _Refused("A credential must be a JSON object; this input is not one.")
+    _check_shape(value, limits)
+    return value, None
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _types(document: dict) -> list[str]:
+    return [t for t in _as_list(document.get("type")) if isinstance(t, str)]
+
+
+def _summary(document: dict) -> dict:
+    name = document.get("name")
+    if isinstance(name, dict):  # a JSON-LD language map / value object
+        name = name.get("@value")
+    return {
+        "id": document.get("id") if isinstance(document.get("id"), str) else None,
+        "type": _types(document),
+        "name": name if isinstance(name, str) else None,
+        "issuer": data_integrity.issuer_id(document),
+    }
+
+
+def _contexts(document) -> list:
+    """Every @context value anywhere in the document (iteratively)."""
+    found, stack = [], [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if key == "@context":
+                    found += _as_list(child)
+                else:
+                    stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _is_legacy(document: dict) -> bool:
+    first = _as_list(document.get("@context"))[:1]
+    return first == [VC_V1]
+
+
+def _parse_time(value) -> datetime | None:
+    if not isinstance(value, str):
+        raise ValueError(value)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _now(now) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if isinstance(now, str):
+        return _parse_time(now)
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+class _MemoResolver:
+    """Resolve each id once per verification and remember which resolutions failed and why."""
+
+    def __init__(self, resolver: Resolver):
+        self._resolver = resolver
+        self._cache: dict[str, dict | Exception] = {}
+        self.failures: dict[str, Exception] = {}
+
+    def __call__(self, identifier: str) -> dict:
+        if identifier not in self._cache:
+            try:
+                self._cache[identifier] = self._resolver(identifier)
+            except Exception as exc:
+                self._cache[identifier] = exc
+                self.failures[identifier] = exc
+        value = self._cache[identifier]
+        if isinstance(value, Exception):
+            if isinstance(value, VcError):
+                raise value
+            raise ResolutionError(f"Could not resolve {identifier}: {type(value).__name__}")
+        return value
+
+
+def _unavailable(identifier: str, exc: Exception) -> bool:
+    """Whether a failed resolution means "could not get it" rather than "it does not exist"."""
+    if not isinstance(exc, ResolutionError):
+        return False
+    # did:key 0.7: a did:key resolves offline from the identifier itself; failing means it is malformed.
+    return not identifier.startswith("did:key:z6Mk")
+
+
+def _reason(exc: Exception) -> str:
+    return exc.reason if isinstance(exc, VcError) else type(exc).__name__
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+
+def _check_well_formed(document: dict, token: str | None) -> Check:
+    problems = []
+    types = _types(document)
+    # VC 2.0 4.5: type must include VerifiableCredential.
+    if "VerifiableCredential" not in types:
+        problems.append("its type does not include VerifiableCredential")
+    # VC 2.0 4.7: issuer is required, a URL or an object with an id.
+    if not data_integrity.issuer_id(document):
+        problems.append("it names no issuer")
+    # VC 2.0 4.8: credentialSubject is required.
+    if not isinstance(document.get("credentialSubject"), dict | list) or not document.get(
+        "credentialSubject"
+    ):
+        problems.append("it has no credentialSubject")
+    contexts = _as_list(document.get("@context"))
+    # VC 2.0 4.3: the first @context is .../ns/credentials/v2 (VC 1.1 4.1: .../2018/credentials/v1).
+    if not contexts or contexts[0] not in (VC_V2, VC_V1):
+        problems.append(f"its first @context is not {VC_V2}")
+    # Only bundled contexts are used: a remote context could change what the signed terms mean.
+    unknown = sorted(
+        {c for c in _contexts(document) if isinstance(c, str) and c.split("#", 1)[0] not in BUNDLED_CONTEXTS}
+    )
+    unknown += sorted({"(not a URL or object)" for c in _contexts(document) if not isinstance(c, str | dict)})
+    if unknown:
+        problems.append(
+            "it uses JSON-LD contexts this verifier does not hold and will not fetch: "
+            + ", ".join(unknown[:5])
+        )
+    if problems:
+        return Check("well_formed", FAILED, "The credential is not well formed: " + "; ".join(problems) + ".")
+    form = "VC-JWT" if token else "JSON-LD document"
+    return Check("well_formed", PASSED, f"The credential is a well-formed {form} with known contexts.")
+
+
+def _check_schema(document: dict) -> Check:
+    kind = kind_of(document)
+    if _is_legacy(document):
+        # OB 3.0 / CLR 2.0 section 9: the published schemas describe the VC 2.0 form (validFrom, ...).
+        return Check(
+            "schema",
+            COULD_NOT,
+            "This credential uses the older VC 1.1 data model; the current 1EdTech schemas describe "
+            "the VC 2.0 form, so its structure was not checked against them.",
+        )
+    if kind is None:
+        return Check(
+            "schema",
+            PASSED,
+            "No 1EdTech schema applies to this type of credential; only the general checks apply.",
+        )
+    issues = validate(document, kind)
+    if not issues:
+        return Check("schema", PASSED, f"The credential meets the 1EdTech {kind} schema.")
+    shown = tuple(f"{i.path}: {i.message} ({i.rule})" for i in issues[:_SCHEMA_ISSUES_SHOWN])
+    more = f" and {len(issues) - len(shown)} more" if len(issues) > len(shown) else ""
+    return Check(
+        "schema",
+        FAILED,
+        f"The credential does not meet the 1EdTech {kind} schema ({len(issues)} issue(s)): "
+        + "; ".join(shown)
+        + more
+        + ".",
+        shown,
+    )
+
+
+def _verification_methods(document: dict) -> list:
+    methods = []
+    for proof in _as_list(document.get("proof")):
+        vm = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        methods.append(vm.get("id") if isinstance(vm, dict) else vm)
+    return methods
+
+
+def _check_key(vm_id, issuer: str | None, resolver: _MemoResolver, now: datetime) -> Check:
+    """issuer_key for one verification method: listed by the issuer's DID document for assertions."""
+    if not isinstance(vm_id, str) or not vm_id:
+        return Check("issuer_key", FAILED, "The proof does not say which key signed it.")
+    controller = vm_id.split("#", 1)[0]
+    # OB 3.0 8.3 / VC 2.0 4.7: the key must belong to the issuer (its controller is the issuer).
+    if issuer and controller != issuer:
+        return Check(
+            "issuer_key",
+            FAILED,
+            f"The credential was signed with a key of {controller}, not of its issuer {issuer}.",
+        )
+    try:
+        method = resolve_verification_method(vm_id, resolver=resolver)
+    except VcError as exc:
+        if _unavailable(controller, resolver.failures.get(controller, exc)) and not isinstance(
+            exc, KeyMaterialError
+        ):
+            return Check(
+                "issuer_key",
+                COULD_NOT,
+                f"The issuer's DID document ({controller}) could not be obtained, so its key could not "
+                f"be checked: {exc.reason}",
+            )
+        return Check("issuer_key", FAILED, f"The signing key is not one the issuer publishes: {exc.reason}")
+    # VC-DI 2.0 4.2 'Retrieve Verification Method': the key must be listed for the proof purpose.
+    if "assertionMethod" not in method.purposes:
+        return Check(
+            "issuer_key",
+            FAILED,
+            f"The key {vm_id} is not listed by {controller} as a key for issuing credentials "
+            "(assertionMethod).",
+        )
+    # CID 1.0 2.2: a verification method with `revoked` in the past must not be used any more.
+    revoked_at = _vm_revoked(resolver, controller, method.id)
+    if revoked_at is not None and revoked_at <= now:
+        return Check(
+            "issuer_key",
+            FAILED,
+            f"The issuer marked the key {vm_id} as compromised or retired ({revoked_at}).",
+        )
+    return Check(
+        "issuer_key",
+        PASSED,
+        f"The signing key is listed by the issuer ({controller}) for issuing credentials.",
+    )
+
+
+def _vm_revoked(resolver: _MemoResolver, controller: str, vm_id: str) -> datetime | None:
+    try:
+        document = resolver(controller)
+    except VcError:
+        return None
+    for method in _as_list(document.get("verificationMethod")):
+        if not isinstance(method, dict) or "revoked" not in method:
+            continue
+        method_id = method.get("id")
+        method_id = (
+            controller + method_id if isinstance(method_id, str) and method_id.startswith("#") else method_id
+        )
+        if method_id == vm_id:
+            try:
+                return _parse_time(method["revoked"])
+            except ValueError:
+                return datetime.min.replace(tzinfo=UTC)
+    return None
+
+
+def _combine_keys(checks: list[Check]) -> Check:
+    for status in (FAILED, COULD_NOT):
+        for check in checks:
+            if check.status == status:
+                return check
+    if not checks:
+        return Check("issuer_key", COULD_NOT, "No proof names a key, so whose key signed it is unknown.")
+    return checks[0]
+
+
+def _ld_proof(document: dict, resolver: _MemoResolver) -> Check:
+    if not _as_list(document.get("proof")):
+        return Check(
+            "proof",
+            FAILED,
+            "The credential carries no proof, so nothing shows who issued it or that it is unchanged.",
+        )
+    # VC-DI 2.0 4.4 'Verify Proof' (eddsa-rdfc-2022 / legacy Ed25519Signature2020): signature only;
+    # who controls the key is the issuer_key check.
+    result = data_integrity.verify(document, resolver=resolver, check_issuer=False)
+    if result.ok:
+        return Check("proof", PASSED, "The signature matches the credential's content.")
+    return _proof_failure(result.reason, result.verification_method, resolver)
+
+
+def _proof_failure(reason: str, vm_id: str | None, resolver: _MemoResolver) -> Check:
+    controller = vm_id.split("#", 1)[0] if isinstance(vm_id, str) else None
+    failure = resolver.failures.get(controller) if controller else None
+    if failure is not None and _unavailable(controller, failure):
+        return Check(
+            "proof",
+            COULD_NOT,
+            f"The signature could not be checked because the signing key could not be obtained: "
+            f"{_reason(failure)}",
+        )
+    if "does not match" in reason:
+        return Check(
+            "proof",
+            FAILED,
+            "The signature does not match the credential's content: it was changed after it was "
+            "signed, or signed with another key.",
+        )
+    return Check("proof", FAILED, f"The proof is not valid: {reason}")
+
+
+def _jwt_proof_and_key(
+    token: str, credential: dict, resolver: _MemoResolver, now: datetime
+) -> tuple[Check, Check]:
+    header, claims, _, _ = jwt.decode_unverified(token)
+    kid = header.get("kid")
+    if isinstance(kid, str) and kid:
+        key = _check_key(kid, claims.get("iss") or data_integrity.issuer_id(credential), resolver, now)
+        _, result = jwt.decode_and_verify(token, resolver=resolver, check_issuer=False)
+        if result.ok:
+            return Check("proof", PASSED, "The signature matches the credential's content."), key
+        return _proof_failure(result.reason, kid, resolver), key
+    if isinstance(header.get("jwk"), dict):
+        # OB 3.0 8.2.4.1 allows the key in a `jwk` header; nothing in the token ties it to the issuer.
+        _, result = jwt.decode_and_verify(
+            token, resolver=resolver, allow_embedded_jwk=True, check_issuer=False
+        )
+        key = Check(
+            "issuer_key",
+            COULD_NOT,
+            "The token carries its own key (a jwk header); nothing shows that this key belongs to "
+            "the issuer.",
+        )
+        if result.ok:
+            return (
+                Check(
+                    "proof",
+                    PASSED,
+                    "The signature matches the credential's content (checked with the key "
+                    "embedded in the token).",
+                ),
+                key,
+            )
+        return _proof_failure(result.reason, None, resolver), key
+    # OB 3.0 8.2.4.1: without kid or jwk the key would have to be looked up at the issuer.
+    return (
+        Check(
+            "proof",
+            COULD_NOT,
+            "The token names no key (no kid or jwk header), so its signature could not be checked here.",
+        ),
+        Check("issuer_key", COULD_NOT, "The token does not say which of the issuer's keys signed it."),
+    )
+
+
+def _check_validity(document: dict, token: str | None, now: datetime) -> Check:
+    # VC 2.0 4.9: validFrom / validUntil; VC 1.1 4.6-4.7: issuanceDate / expirationDate.
+    start_name = "validFrom" if "validFrom" in document else "issuanceDate"
+    end_name = "validUntil" if "validUntil" in document else "expirationDate"
+    try:
+        start = _parse_time(document[start_name]) if start_name in document else None
+        end = _parse_time(document[end_name]) if end_name in document else None
+    except (ValueError, TypeError):
+        return Check("validity_period", FAILED, "The credential's validity dates are not valid date-times.")
+    if token is not None:
+        _, claims, _, _ = jwt.decode_unverified(token)
+        # RFC 7519 4.1.4-4.1.5 / OB 3.0 8.2.4.2: exp and nbf bound the token as well.
+        for name in ("nbf", "exp"):
+            value = claims.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                moment = datetime.fromtimestamp(value, UTC)
+                if name == "nbf":
+                    start = moment if start is None else max(start, moment)
+                else:
+                    end = moment if end is None else min(end, moment)
+    if start is not None and now < start:
+        return Check("validity_period", FAILED, f"The credential is not valid until {start.isoformat()}.")
+    if end is not None and now > end:
+        return Check("validity_period", FAILED, f"The credential expired on {end.isoformat()}.")
+    if end is not None:
+        return Check(
+            "validity_period",
+            PASSED,
+            f"The credential is within its validity period (until {end.isoformat()}).",
+        )
+    return Check("validity_period", PASSED, "The credential is valid now; it has no expiry date.")
+
+
+def _check_status(
+    document: dict, fetch_status: Callable[[str], dict] | None, resolver: _MemoResolver, now: datetime
+) -> Check:
+    entries = _as_list(document.get("credentialStatus"))
+    if not entries:
+        return Check(
+            "status",
+            PASSED,
+            "The issuer offers no status (revocation) list for this credential, so there is none to consult.",
+        )
+    if fetch_status is None:
+        where = ", ".join(
+            f"{e.get('type')} at {e.get('statusListCredential') or e.get('id')}"
+            for e in entries
+            if isinstance(e, dict)
+        )
+        return Check(
+            "status",
+            COULD_NOT,
+            f"The credential has a status list ({where or 'unreadable entry'}), but it could not be "
+            "consulted here, so whether it was revoked is not known.",
+        )
+
+    def verify_list(list_credential: dict) -> bool:
+        # BSL 1.0 3.2 step 4: the status list credential must itself verify.
+        return data_integrity.verify(list_credential, resolver=resolver).ok
+
+    result = check_status(document, fetch=fetch_status, verify_list=verify_list, now=now)
+    if result.state == REVOKED:
+        return Check("status", FAILED, f"The credential was revoked by its issuer. {result.message}")
+    if result.state == SUSPENDED:
+        return Check("status", FAILED, f"The credential is suspended by its issuer. {result.message}")
+    if result.state == COULD_NOT_CHECK:
+        return Check("status", COULD_NOT, result.message)
+    assert result.state == NOT_REVOKED
+    return Check("status", PASSED, f"The credential has not been revoked. {result.message}")
+
+
+def _guard(name: str, compute) -> Check:
+    """Run one check; an unexpected error becomes "could not check", never an exception trace."""
+    try:
+        return compute()
+    except Exception as exc:
+        return Check(name, COULD_NOT, f"This check could not be completed ({type(exc).__name__}).")
+
+
+def _nested_items(document: dict) -> list | None:
+    subject = document.get("credentialSubject")
+    if not isinstance(subject, dict) or "verifiableCredential" not in subject:
+        return None
+    return _as_list(subject.get("verifiableCredential"))
+
+
+def _label(result: VerificationResult, index: int) -> str:
+    info = result.credential
+    return info.get("name") or info.get("id") or f"credential #{index + 1}"
+
+
+def _verify_nested(
+    items: list, *, resolver: Resolver, fetch_status, now: datetime, limits: Limits
+) -> tuple[Check, list[VerificationResult]]:
+    # CLR 2.0 4.2 ClrSubject.verifiableCredential: each is a credential in its own right.
+    if len(items) > limits.max_nested:
+        return (
+            Check(
+                "nested_credentials",
+                FAILED,
+                f"The credential holds {len(items):,} credentials, over the limit of {limits.max_nested:,}; "
+                "they were not examined.",
+            ),
+            [],
+        )
+    results = [
+        verify_credential(item, resolver=resolver, fetch_status=fetch_status, now=now, limits=limits)
+        for item in items
+    ]
+    failed = [_label(r, i) for i, r in enumerate(results) if r.verdict == NOT_VALID]
+    unsure = [_label(r, i) for i, r in enumerate(results) if r.verdict == COULD_NOT]
+    if failed:
+        return (
+            Check(
+                "nested_credentials",
+                FAILED,
+                f"{len(failed)} of the {len(results)} credentials inside do not verify: "
+                f"{', '.join(failed[:5])}.",
+            ),
+            results,
+        )
+    if unsure:
+        return (
+            Check(
+                "nested_credentials",
+                COULD_NOT,
+                f"{len(unsure)} of the {len(results)} credentials inside could not be fully checked: "
+                f"{', '.join(unsure[:5])}.",
+            ),
+            results,
+        )
+    return (
+        Check("nested_credentials", PASSED, f"All {len(results)} credentials inside verify."),
+        results,
+    )
+
+
+def verify_credential(
+    document_or_jwt,
+    *,
+    resolver: Resolver,
+    fetch_status: Callable[[str], dict] | None = None,
+    now: datetime | str | None = None,
+    limits: Limits = Limits(),
+) -> VerificationResult:
+    """Verify a credential (dict, JSON text/bytes or VC-JWT), reporting each check; bad input never raises."""
+    try:
+        moment = _now(now)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"`now` is not a date-time: {now!r}") from exc
+    try:
+        document, token = _read(document_or_jwt, limits)
+    except _Refused as exc:
+        return VerificationResult([Check("well_formed", FAILED, exc.message)])
+    except Exception as exc:
+        return VerificationResult(
+            [Check("well_formed", FAILED, f"The input could not be read ({type(exc).__name__}).")]
+        )
+
+    memo = _MemoResolver(resolver)
+    checks = [
+        _guard("well_formed", lambda: _check_well_formed(document, token)),
+        _guard("schema", lambda: _check_schema(document)),
+    ]
+    if token is None:
+        proof = _guard("proof", lambda: _ld_proof(document, memo))
+        issuer = data_integrity.issuer_id(document)
+        key = _guard(
+            "issuer_key",
+            lambda: _combine_keys(
+                [_check_key(vm, issuer, memo, moment) for vm in _verification_methods(document)]
+            ),
+        )
+    else:
+        try:
+            proof, key = _jwt_proof_and_key(token, document, memo, moment)
+        except Exception as exc:
+            proof = Check("proof", FAILED, f"The token's signature could not be checked ({_reason(exc)}).")
+            key = Check("issuer_key", COULD_NOT, "The token's key could not be examined.")
+    checks += [
+        proof,
+        key,
+        _guard("validity_period", lambda: _check_validity(document, token, moment)),
+        _guard("status", lambda: _check_status(document, fetch_status, memo, moment)),
+    ]
+    nested: list[VerificationResult] = []
+    items = _nested_items(document)
+    if items is not None:
+        summary, nested = _verify_nested(
+            items, resolver=resolver, fetch_status=fetch_status, now=moment, limits=limits
+        )
+        checks.append(summary)
+    return VerificationResult(checks, _summary(document), nested)
+
+
+__all__ = [
+    "CHECK_NAMES",
+    "COULD_NOT",
+    "FAILED",
+    "NOT_VALID",
+    "PASSED",
+    "VERIFIED",
+    "Check",
+    "Limits",
+    "VerificationResult",
+    "verify_credential",
+]
