@@ -11,6 +11,7 @@ import threading
 from cachetools import LRUCache
 from frozendict import frozendict
 from pyld import jsonld
+from pyld.context_resolver import ContextResolver
 
 from vc.errors import ContextError, DocumentError
 from vc.loader import document_loader
@@ -49,6 +50,12 @@ def _raise_from_pyld(exc: Exception, action: str):
 _MEMO_SIZE = 512
 _memo: LRUCache = LRUCache(maxsize=_MEMO_SIZE)
 _memo_lock = threading.Lock()
+
+# pyld's own shared resolved-context cache holds 100 entries; every scoped context of the bundled
+# contexts takes one, so with several context families loaded the static URL contexts would be
+# evicted and re-processed. vc uses its own, sized for the whole bundle.
+_RESOLVED_SIZE = 4096
+_resolved: LRUCache = LRUCache(maxsize=_RESOLVED_SIZE)
 
 
 def _context_key(local_ctx):
@@ -103,9 +110,26 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
 
 
 def memo_stats() -> dict:
-    """Size of the shared processed-context memo (for tests and the benchmark)."""
+    """Sizes of the processed-context memo and the resolved-context cache (tests, benchmark)."""
     with _memo_lock:
-        return {"entries": len(_memo), "max": _MEMO_SIZE}
+        return {
+            "entries": len(_memo),
+            "max": _MEMO_SIZE,
+            "resolved": len(_resolved),
+            "resolved_max": _RESOLVED_SIZE,
+        }
+
+
+def clear_caches() -> None:
+    """Forget every processed and resolved context (tests use it to measure from cold)."""
+    with _memo_lock:
+        _memo.clear()
+        _resolved.clear()
+
+
+def is_resolved(url: str) -> bool:
+    """Whether a context URL is held, processed, in the shared resolved-context cache."""
+    return bool(_resolved.get(url))
 
 
 def _processor(dropped: list | None):
@@ -116,7 +140,12 @@ def _processor(dropped: list | None):
 
 
 def _options(**extra) -> dict:
-    options = {"documentLoader": document_loader, "base": ""}
+    options = {
+        "documentLoader": document_loader,
+        "base": "",
+        # A resolver per operation (pyld keeps a per-operation cache in it) over vc's shared cache.
+        "contextResolver": ContextResolver(_resolved, document_loader),
+    }
     options.update(extra)
     return options
 

@@ -7,10 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from pyld import jsonld
 
+from vc import canonical, did, keys, loader
 from vc import data_integrity as di
-from vc import did, keys, loader
 from vc.canonical import canonize
 from vc.errors import DocumentError, ProofError
 
@@ -49,7 +48,7 @@ def citizenship_context(monkeypatch):
 
     monkeypatch.setattr(loader, "context_document", with_standin)
     yield
-    jsonld._resolved_context_cache.pop(CITIZENSHIP_V4RC1, None)
+    canonical.clear_caches()
 
 
 W3C_SETS = [

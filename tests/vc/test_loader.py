@@ -76,7 +76,7 @@ def test_processed_contexts_are_cached_so_the_loader_is_not_asked_again():
     for _ in range(3):
         canonize(doc)
     assert before == loader.LOAD_COUNTS
-    assert jsonld._resolved_context_cache.get("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json")
+    assert canonical.is_resolved("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json")
 
 
 def test_it_canonicalizes_the_w3c_alumni_credential_exactly():
@@ -129,8 +129,7 @@ def _count_context_processing(monkeypatch):
 
 
 def test_scoped_contexts_are_processed_once_not_once_per_nested_credential(monkeypatch):
-    canonical._memo.clear()
-    jsonld._resolved_context_cache.clear()
+    canonical.clear_caches()
     calls = _count_context_processing(monkeypatch)
     canonize(_clr_with_nested(3))
     first = len(calls)
