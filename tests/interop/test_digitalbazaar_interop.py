@@ -667,3 +667,61 @@ def test_vc_reads_the_bits_of_a_status_list_digital_bazaar_made(digital_bazaar):
     assert vc_verify(status_list).ok is True
     assert [status_of(i).state for i in (3, 70000)] == [REVOKED, REVOKED]
     assert [status_of(i).state for i in (0, 2, 4, 69999, 131071)] == [NOT_REVOKED] * 5
+
+
+def digital_bazaar_badge_with_status(digital_bazaar, index: int) -> dict:
+    from vc.status import status_entry
+
+    did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
+    unsigned = unsigned_copy(load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=did)
+    unsigned["credentialStatus"] = status_entry(list_url=STATUS_LIST_URL, index=index)
+    return digital_bazaar.sign(unsigned, seed_hex=SEED_HEX, created=CREATED)
+
+
+def test_vc_verifier_accepts_a_clr_and_its_nested_badge_signed_by_digital_bazaar(digital_bazaar):
+    from vc.did import default_resolver
+    from vc.verify import verify_credential
+
+    did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
+    badge = digital_bazaar.sign(
+        unsigned_copy(load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=did),
+        seed_hex=SEED_HEX,
+        created=CREATED,
+    )
+    clr = unsigned_copy(load_json(EXAMPLES / "clr_v2p0/impl-guide-ldp-credential.json"), issuer=did)
+    clr["credentialSubject"]["verifiableCredential"] = [badge]
+    signed_clr = digital_bazaar.sign(clr, seed_hex=SEED_HEX, created=CREATED)
+
+    result = verify_credential(signed_clr, resolver=default_resolver())
+
+    assert result.verdict == "verified", result.checks
+    assert result.verified is True
+    assert [n.verified for n in result.nested] == [True], result.nested
+
+
+def test_vc_verifier_finds_revocation_in_a_status_list_digital_bazaar_made(digital_bazaar):
+    from vc.did import default_resolver
+    from vc.verify import verify_credential
+
+    made = digital_bazaar.run(
+        "status-list", "--id", STATUS_LIST_URL, "--seed", SEED_HEX, "--set", "3", "--created", CREATED
+    )
+    assert made.returncode == 0, made
+    lists = {STATUS_LIST_URL: made.output}
+
+    revoked = verify_credential(
+        digital_bazaar_badge_with_status(digital_bazaar, 3),
+        resolver=default_resolver(),
+        fetch_status=lists.__getitem__,
+    )
+    clear = verify_credential(
+        digital_bazaar_badge_with_status(digital_bazaar, 4),
+        resolver=default_resolver(),
+        fetch_status=lists.__getitem__,
+    )
+
+    assert revoked.verified is False, revoked.checks
+    assert revoked.verdict == "not_valid", revoked.checks
+    assert any("revoked" in c.message for c in revoked.checks if c.status == "failed"), revoked.checks
+    assert clear.verified is True, clear.checks
+    assert clear.verdict == "verified", clear.checks
