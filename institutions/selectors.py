@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from vc import did as vc_did
+from vc import documents
 
 from .models import Institution, KeyAlgorithm, SigningKey
 
@@ -36,55 +37,38 @@ def institution_did_document(*, institution: Institution) -> dict:
     )
 
 
-def institution_profile(*, institution: Institution, with_context: bool = False) -> dict:
+def institution_profile(*, institution: Institution) -> documents.Profile:
     """The institution as an OB 3.0 `Profile`: the issuer of every credential it signs.
 
     Its `id` is the institution's DID, so a verifier can get from the issuer to its keys.
     """
-    document: dict = {"id": institution.did, "type": ["Profile"], "name": institution.name}
-    optional = {
-        "url": institution.url or institution.profile_url,
-        "email": institution.email,
-        "phone": institution.phone,
-        "description": institution.description,
-    }
-    document.update({name: value for name, value in optional.items() if value})
     logo_url = institution_logo_url(institution=institution)
-    if logo_url:
-        document["image"] = {"id": logo_url, "type": "Image", "caption": f"Logo of {institution.name}"}
+    address = None
     if institution.has_address:
-        address = {
-            "type": ["Address"],
-            "streetAddress": institution.street_address,
-            "addressLocality": institution.locality,
-            "addressRegion": institution.region,
-            "postalCode": institution.postal_code,
-            "addressCountry": institution.country,
-        }
-        document["address"] = {name: value for name, value in address.items() if value}
-    identifiers = [
-        {"type": "IdentifierEntry", "identifier": entry.identifier, "identifierType": entry.identifier_type}
-        for entry in institution.identifiers.all()
-    ]
-    if identifiers:
-        document["otherIdentifier"] = identifiers
-    if institution.parent_id:
-        document["parentOrg"] = institution_profile(institution=institution.parent)
-    if with_context:
-        document = {"@context": PROFILE_CONTEXT, **document}
-    return document
-
-
-PROFILE_CONTEXT = [
-    "https://www.w3.org/ns/credentials/v2",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-]
+        address = documents.Address(
+            street_address=institution.street_address or None,
+            locality=institution.locality or None,
+            region=institution.region or None,
+            postal_code=institution.postal_code or None,
+            country=institution.country or None,
+        )
+    return documents.Profile(
+        id=institution.did,
+        name=institution.name,
+        url=institution.url or institution.profile_url,
+        email=institution.email or None,
+        phone=institution.phone or None,
+        description=institution.description or None,
+        image=documents.Image(id=logo_url, caption=f"Logo of {institution.name}") if logo_url else None,
+        address=address,
+        other_identifiers=tuple(
+            documents.IdentifierEntry(identifier=entry.identifier, identifier_type=entry.identifier_type)
+            for entry in institution.identifiers.all()
+        ),
+        parent_org=institution_profile(institution=institution.parent) if institution.parent_id else None,
+    )
 
 
 def institution_profile_document(*, institution: Institution) -> dict:
-    """The standalone Profile JSON-LD served at the institution's public page."""
-    from vc.schema import ensure_valid
-
-    document = institution_profile(institution=institution, with_context=True)
-    ensure_valid(document, "Profile")
-    return document
+    """The standalone Profile JSON-LD served at the institution's public page (schema-checked)."""
+    return documents.profile(institution_profile(institution=institution))
