@@ -13,6 +13,8 @@ import base64
 import copy
 import gzip
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -725,3 +727,62 @@ def test_vc_verifier_finds_revocation_in_a_status_list_digital_bazaar_made(digit
     assert any("revoked" in c.message for c in revoked.checks if c.status == "failed"), revoked.checks
     assert clear.verified is True, clear.checks
     assert clear.verdict == "verified", clear.checks
+
+
+# ---------------------------------------------------------------------------------------------
+# the two command lines against each other: `python -m vc` and dbvc.mjs
+
+
+def python_m_vc(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "vc", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_what_python_m_vc_sign_writes_verifies_in_digital_bazaar(digital_bazaar, tmp_path):
+    did = digital_bazaar.keyinfo(seed_hex=SEED_HEX)["did"]
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_text(
+        json.dumps(
+            unsigned_copy(load_json(EXAMPLES / "ob_v3p0/complete-openbadgecredential.json"), issuer=did)
+        )
+    )
+
+    signed = python_m_vc("sign", "--seed", SEED_HEX, str(unsigned), "-")
+    assert signed.returncode == 0, signed.stderr
+    result = digital_bazaar.verify(json.loads(signed.stdout), skip_status=True)
+
+    assert result.returncode == 0, result
+    assert result.output["verified"] is True, result
+
+
+def test_python_m_vc_verify_accepts_a_digital_bazaar_badge_and_refuses_a_revoked_one(
+    digital_bazaar, tmp_path
+):
+    made = digital_bazaar.run(
+        "status-list", "--id", STATUS_LIST_URL, "--seed", SEED_HEX, "--set", "3", "--created", CREATED
+    )
+    assert made.returncode == 0, made
+    status_list = tmp_path / "status-list.json"
+    status_list.write_text(json.dumps(made.output))
+    clear = tmp_path / "clear.json"
+    clear.write_text(json.dumps(digital_bazaar_badge_with_status(digital_bazaar, 4)))
+    revoked = tmp_path / "revoked.json"
+    revoked.write_text(json.dumps(digital_bazaar_badge_with_status(digital_bazaar, 3)))
+
+    clear_run = python_m_vc("verify", str(clear), "--status-list", str(status_list))
+    revoked_run = python_m_vc("verify", str(revoked), "--status-list", str(status_list))
+
+    assert clear_run.returncode == 0, clear_run.stdout + clear_run.stderr
+    assert json.loads(clear_run.stdout)["verdict"] == "verified"
+    assert revoked_run.returncode == 1, revoked_run.stdout + revoked_run.stderr
+    revoked_result = json.loads(revoked_run.stdout)
+    assert revoked_result["verdict"] == "not_valid"
+    assert [c["status"] for c in revoked_result["checks"] if c["name"] == "status"] == ["failed"], (
+        revoked_result
+    )
