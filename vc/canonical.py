@@ -55,7 +55,33 @@ _memo_lock = threading.Lock()
 # contexts takes one, so with several context families loaded the static URL contexts would be
 # evicted and re-processed. vc uses its own, sized for the whole bundle.
 _RESOLVED_SIZE = 4096
-_resolved: LRUCache = LRUCache(maxsize=_RESOLVED_SIZE)
+
+
+class _LockedLRU(LRUCache):
+    """LRUCache safe to share between threads (pyld reads and fills it from any worker thread)."""
+
+    def __init__(self, maxsize: int):
+        super().__init__(maxsize=maxsize)
+        self._lock = threading.RLock()
+
+    def __getitem__(self, key):
+        with self._lock:
+            return super().__getitem__(key)
+
+    def __setitem__(self, key, value):
+        with self._lock:
+            super().__setitem__(key, value)
+
+    def get(self, key, default=None):
+        with self._lock:
+            return super().get(key, default)
+
+    def clear(self):
+        with self._lock:
+            super().clear()
+
+
+_resolved: LRUCache = _LockedLRU(_RESOLVED_SIZE)
 
 
 def _context_key(local_ctx):

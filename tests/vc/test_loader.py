@@ -159,3 +159,27 @@ def test_the_shared_context_memo_gives_exactly_what_plain_pyld_gives(name):
     )
     assert canonize(document) == plain
     assert canonize(document) == plain  # and again, now from the memo
+
+
+def test_canonicalizing_from_many_threads_at_once_gives_the_same_result():
+    import threading
+
+    document = _json(FIXTURES / "examples/validator-fixtures/clr20-simple.json")
+    expected = canonize(document)
+    canonical.clear_caches()
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(3):
+                results.append(canonize(document))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert results == [expected] * 18
