@@ -92,9 +92,14 @@ class DigitalBazaar:
         return result.output
 
     def keyinfo(self, *, seed_hex: str) -> dict:
-        result = self.run("keyinfo", "--seed", seed_hex)
-        assert result.returncode == 0, f"keyinfo failed: {result}"
-        return result.output
+        if seed_hex not in _KEYINFO:
+            result = self.run("keyinfo", "--seed", seed_hex)
+            assert result.returncode == 0, f"keyinfo failed: {result}"
+            _KEYINFO[seed_hex] = result.output
+        return dict(_KEYINFO[seed_hex])
+
+
+_KEYINFO: dict[str, dict] = {}  # Digital Bazaar's did:key per seed (deterministic), asked once per run
 
 
 def _missing_node_side() -> str | None:
