@@ -7,6 +7,7 @@ missing Node side an error instead of a skip.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -102,10 +103,17 @@ class DigitalBazaar:
 _KEYINFO: dict[str, dict] = {}  # Digital Bazaar's did:key per seed (deterministic), asked once per run
 
 
+@functools.cache
 def _missing_node_side() -> str | None:
     node = shutil.which("node")
     if node is None:
         return "`node` is not on PATH (Node.js 20+ runs Digital Bazaar's verifier)"
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    major = version.removeprefix("v").split(".")[0]
+    if not major.isdigit() or int(major) < 20:
+        return (
+            f"Node.js 20+ is needed for the pinned Digital Bazaar packages; found {version or 'no version'}"
+        )
     if not (INTEROP_DIR / "node_modules" / "@digitalbazaar" / "vc" / "package.json").exists():
         return "Node packages not installed: run `npm ci --prefix tests/interop`"
     return None
