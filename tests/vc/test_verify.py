@@ -23,17 +23,6 @@ def load_json(relative):
     return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
 
 
-@pytest.fixture(autouse=True)
-def _stand_in_controllers(resolver_for):
-    """Make conftest's `resolver_for` (stand-in controller documents for the fixtures) usable here."""
-    global _resolver_for
-    _resolver_for = resolver_for
-
-
-def resolver_for(*documents):
-    return _resolver_for(*documents)
-
-
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -41,10 +30,16 @@ def _statuses(result):
     return {check.name: check.status for check in result.checks}
 
 
-def _verify(document, **kwargs):
-    kwargs.setdefault("resolver", resolver_for(document))
-    kwargs.setdefault("now", NOW)
-    return verify_credential(document, **kwargs)
+@pytest.fixture(name="verify")
+def verify_fixture(resolver_for):
+    """verify_credential at NOW, resolving the fixtures' issuers through conftest's stand-in documents."""
+
+    def verify(document, **kwargs):
+        kwargs.setdefault("resolver", resolver_for(document))
+        kwargs.setdefault("now", NOW)
+        return verify_credential(document, **kwargs)
+
+    return verify
 
 
 # --- the 1EdTech validator fixtures, end to end --------------------------------------------------
@@ -60,8 +55,8 @@ ALL_PASS = {
 
 
 @pytest.mark.parametrize("name", ["ob30-simple.json", "ob30-endorsement-valid.json"])
-def test_a_signed_open_badge_fixture_verifies_with_every_check_passed(name):
-    result = _verify(load_json(VALIDATOR + name))
+def test_a_signed_open_badge_fixture_verifies_with_every_check_passed(verify, name):
+    result = verify(load_json(VALIDATOR + name))
     assert result.verdict == "verified"
     assert result.verified is True
     assert _statuses(result) == ALL_PASS
@@ -69,10 +64,10 @@ def test_a_signed_open_badge_fixture_verifies_with_every_check_passed(name):
     assert "offers no status" in result.check("status").message
 
 
-def test_the_complete_open_badge_verifies_but_its_1edtech_revocation_list_cannot_be_checked_offline():
+def test_the_complete_open_badge_verifies_but_its_1edtech_revocation_list_cannot_be_checked_offline(verify):
     # Its credentialStatus is a 1EdTechRevocationList at https://1edtech.edu/...; nothing is fetched,
     # so whether it was revoked is unknown: "could not check", never "not revoked".
-    result = _verify(load_json(VALIDATOR + "ob30-complete.json"))
+    result = verify(load_json(VALIDATOR + "ob30-complete.json"))
     assert _statuses(result) == {**ALL_PASS, "status": "could_not_check"}
     assert result.verdict == "could_not_check"
     assert result.verified is False
@@ -80,21 +75,21 @@ def test_the_complete_open_badge_verifies_but_its_1edtech_revocation_list_cannot
     assert "not known" in result.check("status").message
 
 
-def test_an_unreachable_status_list_is_could_not_check():
+def test_an_unreachable_status_list_is_could_not_check(verify):
     document = load_json(VALIDATOR + "ob30-bsl-credential-status-revoked.json")
 
     def offline(url):
         raise ResolutionError(f"{url} is not reachable offline")
 
-    result = _verify(document, fetch_status=offline)
+    result = verify(document, fetch_status=offline)
     assert result.check("proof").status == "passed"
     assert result.check("status").status == "could_not_check"
     assert "not reachable offline" in result.check("status").message
     assert result.verdict == "could_not_check"
 
 
-def test_the_simple_clr_verifies_and_reports_its_nested_credential():
-    result = _verify(load_json(VALIDATOR + "clr20-simple.json"))
+def test_the_simple_clr_verifies_and_reports_its_nested_credential(verify):
+    result = verify(load_json(VALIDATOR + "clr20-simple.json"))
     assert result.verdict == "verified"
     assert _statuses(result) == {**ALL_PASS, "nested_credentials": "passed"}
     assert len(result.nested) == 1
@@ -109,10 +104,10 @@ def test_the_simple_clr_verifies_and_reports_its_nested_credential():
     assert result.credential["type"] == ["VerifiableCredential", "ClrCredential"]
 
 
-def test_the_legacy_complex_clr_has_valid_proofs_but_a_key_that_is_not_its_issuers():
+def test_the_legacy_complex_clr_has_valid_proofs_but_a_key_that_is_not_its_issuers(verify):
     # VC 1.1 + Ed25519Signature2020. Every proof verifies, but each is made with a did:key while the
     # issuer is a urn:uuid, so nothing ties the key to the issuer; and the 2.0-based schemas do not apply.
-    result = _verify(load_json(VALIDATOR + "clr20-complex.json"))
+    result = verify(load_json(VALIDATOR + "clr20-complex.json"))
     assert result.verdict == "not_valid"
     statuses = _statuses(result)
     assert statuses["proof"] == "passed"
@@ -132,10 +127,10 @@ def _jwt_fixture(name):
     return (FIXTURES / VALIDATOR / name).read_text(encoding="utf-8")
 
 
-def test_the_clr_jwt_fixture_signature_verifies_with_its_embedded_key_but_the_key_is_not_bound():
+def test_the_clr_jwt_fixture_signature_verifies_with_its_embedded_key_but_the_key_is_not_bound(verify):
     # Its header carries a jwk (no kid): the signature can be checked, its owner cannot. Its contexts
     # are draft URLs outside the bundle, which makes it not well formed here.
-    result = _verify(_jwt_fixture("clr20-simple.jwt"), resolver=did.default_resolver())
+    result = verify(_jwt_fixture("clr20-simple.jwt"), resolver=did.default_resolver())
     assert result.check("proof").status == "passed"
     assert result.check("issuer_key").status == "could_not_check"
     assert result.check("well_formed").status == "failed"
@@ -144,8 +139,8 @@ def test_the_clr_jwt_fixture_signature_verifies_with_its_embedded_key_but_the_ke
     assert result.nested[0].check("proof").status == "passed"
 
 
-def test_the_open_badge_jwt_fixture_names_no_key_so_its_signature_could_not_be_checked():
-    result = _verify(_jwt_fixture("ob30-simple.jwt"), resolver=did.default_resolver())
+def test_the_open_badge_jwt_fixture_names_no_key_so_its_signature_could_not_be_checked(verify):
+    result = verify(_jwt_fixture("ob30-simple.jwt"), resolver=did.default_resolver())
     assert result.check("proof").status == "could_not_check"
     assert "names no key" in result.check("proof").message
 
@@ -193,7 +188,7 @@ def _with(document, path, new):
         "clr20-complex.json",
     ],
 )
-def test_changing_any_one_field_of_a_fixture_fails_it_with_the_proof_check_named(name):
+def test_changing_any_one_field_of_a_fixture_fails_it_with_the_proof_check_named(resolver_for, name):
     document = load_json(VALIDATOR + name)
     resolver = resolver_for(document)
     paths = list(_leaves(document))
@@ -206,13 +201,13 @@ def test_changing_any_one_field_of_a_fixture_fails_it_with_the_proof_check_named
     assert wrong == []
 
 
-def test_changing_a_claim_of_the_clr_jwt_fixture_fails_its_proof():
+def test_changing_a_claim_of_the_clr_jwt_fixture_fails_its_proof(verify):
     token = _jwt_fixture("clr20-simple.jwt").strip()
     header, payload, signature = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["vc"]["name"] += "x"
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    result = _verify(f"{header}.{forged}.{signature}", resolver=did.default_resolver())
+    result = verify(f"{header}.{forged}.{signature}", resolver=did.default_resolver())
     assert result.check("proof").status == "failed"
     assert result.verdict == "not_valid"
 
@@ -273,10 +268,10 @@ def test_a_credential_not_yet_valid_fails_the_validity_period_check():
     assert "not valid until 2030-01-01" in result.check("validity_period").message
 
 
-def test_a_vc_1_1_expiration_date_is_honoured():
+def test_a_vc_1_1_expiration_date_is_honoured(verify):
     document = load_json(VALIDATOR + "clr20-complex.json")
     document["expirationDate"] = "2025-01-01T00:00:00Z"
-    result = _verify(document)
+    result = verify(document)
     assert result.check("validity_period").status == "failed"
 
 
@@ -499,10 +494,10 @@ def test_a_self_referencing_dict_is_refused_without_an_exception():
     assert result.check("well_formed").status == "failed"
 
 
-def test_too_many_nested_credentials_are_refused_without_verifying_them():
+def test_too_many_nested_credentials_are_refused_without_verifying_them(verify):
     document = load_json(VALIDATOR + "clr20-simple.json")
     document["credentialSubject"]["verifiableCredential"] = [{"type": "VerifiableCredential"}] * 1001
-    result = _verify(document)
+    result = verify(document)
     check = result.check("nested_credentials")
     assert check.status == "failed"
     assert "1,001" in check.message
@@ -590,8 +585,8 @@ def test_a_clr_with_one_bad_nested_credential_is_not_valid_and_names_it():
 # --- the JSON-ready form -------------------------------------------------------------------------
 
 
-def test_to_dict_is_json_ready_with_the_agreed_members():
-    result = _verify(load_json(VALIDATOR + "clr20-simple.json"))
+def test_to_dict_is_json_ready_with_the_agreed_members(verify):
+    result = verify(load_json(VALIDATOR + "clr20-simple.json"))
     data = json.loads(json.dumps(result.to_dict()))
     assert set(data) == {"verified", "verdict", "checks", "credential", "nested"}
     assert data["verified"] is True
