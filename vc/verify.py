@@ -7,6 +7,12 @@ from the callables passed in; nothing is fetched here.
 
 Check names, in order: well_formed, schema, proof, issuer_key, validity_period, status, and for a
 credential that holds others (ClrCredential) nested_credentials.
+
+Choices: a VC 1.1 credential (legacy CLR 2.0 / OB 3.0 drafts) gets schema "could_not_check", since
+the 1EdTech schemas describe the VC 2.0 form; its proof and key are still checked and reported.
+"could_not_check" is used only when something could not be obtained (a DID document, a status list,
+a key a JWT does not name, a key embedded in a JWT that nothing ties to the issuer); a malformed
+did:key, a key missing from a resolved document or a key of another DID is "failed".
 """
 
 from __future__ import annotations
