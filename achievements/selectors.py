@@ -1,0 +1,220 @@
+"""Reads about the catalog and learners' records, always scoped to one institution."""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from institutions.models import Institution
+from vc import documents as vcd
+
+from .models import (
+    Achievement,
+    AchievementVersion,
+    Alignment,
+    Association,
+    Award,
+    Learner,
+    ResultDescription,
+)
+
+
+def achievements_for_catalog(
+    *,
+    institution: Institution,
+    query: str = "",
+    achievement_type: str = "",
+    field_of_study: str = "",
+    include_retired: bool = False,
+) -> QuerySet[Achievement]:
+    """The institution's catalog, searched by code, name, description or tag, with award counts."""
+    achievements = Achievement.objects.filter(institution=institution).select_related("current_version")
+    if not include_retired:
+        achievements = achievements.filter(retired=False)
+    if query:
+        achievements = achievements.filter(
+            Q(human_code__icontains=query)
+            | Q(current_version__name__icontains=query)
+            | Q(current_version__description__icontains=query)
+            | Q(current_version__tags__icontains=query)
+        )
+    if achievement_type:
+        achievements = achievements.filter(current_version__achievement_type=achievement_type)
+    if field_of_study:
+        achievements = achievements.filter(current_version__field_of_study=field_of_study)
+    return achievements.annotate(award_count=Count("awards", filter=Q(awards__withdrawn_at__isnull=True)))
+
+
+def catalog_facets(*, institution: Institution) -> dict:
+    """The achievement types and fields of study in use, for the catalog filters."""
+    versions = AchievementVersion.objects.filter(
+        achievement__institution=institution, achievement__current_version=F("pk")
+    )
+    return {
+        "types": sorted(set(versions.values_list("achievement_type", flat=True))),
+        "fields": sorted(set(versions.exclude(field_of_study="").values_list("field_of_study", flat=True))),
+    }
+
+
+def achievement_get(*, institution: Institution, achievement_id: int) -> Achievement:
+    """One achievement of the institution (DoesNotExist for another institution's)."""
+    return Achievement.objects.select_related("current_version", "institution").get(
+        institution=institution, pk=achievement_id
+    )
+
+
+def achievement_associations(*, achievement: Achievement) -> list[Association]:
+    return list(
+        Association.objects.filter(Q(source=achievement) | Q(target=achievement))
+        .select_related("source__current_version", "target__current_version")
+        .order_by("association_type", "pk")
+    )
+
+
+def achievement_award_count(*, achievement: Achievement) -> int:
+    return Award.objects.active().filter(achievement=achievement).count()
+
+
+def version_with_details(*, version_id: int) -> AchievementVersion:
+    """A version with its alignments, result descriptions and rubric levels loaded."""
+    return (
+        AchievementVersion.objects.select_related("achievement__institution")
+        .prefetch_related(
+            Prefetch("alignments", queryset=Alignment.objects.order_by("position", "pk")),
+            Prefetch(
+                "result_descriptions",
+                queryset=ResultDescription.objects.select_related("required_level").prefetch_related(
+                    "levels"
+                ),
+            ),
+        )
+        .get(pk=version_id)
+    )
+
+
+def _alignment_document(alignment: Alignment) -> vcd.Alignment:
+    return vcd.Alignment(
+        target_name=alignment.target_name,
+        target_url=alignment.target_url,
+        target_description=alignment.target_description or None,
+        target_framework=alignment.target_framework or None,
+        target_code=alignment.target_code or None,
+        target_type=alignment.target_type or None,
+    )
+
+
+def result_description_document(description: ResultDescription) -> vcd.ResultDescription:
+    levels = list(description.levels.all())
+    return vcd.ResultDescription(
+        id=description.public_id,
+        name=description.name,
+        result_type=description.result_type,
+        allowed_values=tuple(description.allowed_values or ()),
+        required_level=description.required_level.public_id if description.required_level_id else None,
+        required_value=description.required_value or None,
+        rubric_criterion_levels=tuple(
+            vcd.RubricCriterionLevel(
+                id=level.public_id,
+                name=level.name,
+                level=level.level or None,
+                points=level.points or None,
+                description=level.description or None,
+            )
+            for level in levels
+        ),
+        value_min=description.value_min or None,
+        value_max=description.value_max or None,
+    )
+
+
+def _credits(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def achievement_version_document(*, version: AchievementVersion) -> vcd.Achievement:
+    """The OB 3.0 Achievement for an achievement version (what a credential for its awards embeds)."""
+    achievement = version.achievement
+    image = None
+    if version.image:
+        url = version.image.url
+        image = vcd.Image(
+            id=url if url.startswith("http") else settings.PORTAL_BASE_URL + "/" + url.lstrip("/"),
+            caption=version.image_caption or None,
+        )
+    identifiers = [
+        vcd.IdentifierEntry(identifier=entry["identifier"], identifier_type=entry["identifier_type"])
+        for entry in version.other_identifiers or []
+    ]
+    related = tuple(
+        vcd.Related(id=other.public_id, version=other.label, in_language=other.in_language or None)
+        for other in achievement.versions.exclude(pk=version.pk).order_by("number")
+    )
+    return vcd.Achievement(
+        id=version.public_id,
+        name=version.name,
+        description=version.description,
+        criteria=vcd.Criteria(id=version.criteria_url or None, narrative=version.criteria_narrative or None),
+        achievement_type=version.achievement_type,
+        image=image,
+        alignments=tuple(_alignment_document(a) for a in version.alignments.all()),
+        result_descriptions=tuple(result_description_document(d) for d in version.result_descriptions.all()),
+        credits_available=_credits(version.credits_available),
+        field_of_study=version.field_of_study or None,
+        human_code=achievement.human_code,
+        in_language=version.in_language or None,
+        specialization=version.specialization or None,
+        tags=tuple(version.tags or ()),
+        version=version.label,
+        other_identifiers=tuple(identifiers),
+        related=related,
+    )
+
+
+def achievement_version_json(*, version: AchievementVersion) -> dict:
+    return achievement_version_document(version=version).to_dict()
+
+
+def learners_search(*, institution: Institution, query: str = "") -> QuerySet[Learner]:
+    learners = Learner.objects.filter(institution=institution)
+    if query:
+        learners = learners.filter(
+            Q(student_id__iexact=query)
+            | Q(given_name__icontains=query)
+            | Q(family_name__icontains=query)
+            | Q(email__icontains=query)
+        )
+    return learners.annotate(award_count=Count("awards"))
+
+
+def learner_get(*, institution: Institution, learner_id: int) -> Learner:
+    return Learner.objects.get(institution=institution, pk=learner_id)
+
+
+@dataclass
+class TermRecord:
+    term: str
+    awards: list
+    credits: Decimal
+
+
+def awards_for_learner(*, learner: Learner, include_withdrawn: bool = True) -> list[TermRecord]:
+    """The learner's awards grouped by term, terms in the order they happened."""
+    awards = (
+        Award.objects.filter(learner=learner, institution=learner.institution)
+        .select_related("achievement", "achievement_version")
+        .prefetch_related("results__result_description", "results__achieved_level", "evidence")
+    )
+    if not include_withdrawn:
+        awards = awards.active()
+    ordered = sorted(
+        awards, key=lambda a: (a.activity_start_date or a.awarded_date, a.term, a.achievement.human_code)
+    )
+    terms: OrderedDict[str, TermRecord] = OrderedDict()
+    for award in ordered:
+        record = terms.setdefault(award.term_label, TermRecord(award.term_label, [], Decimal(0)))
+        record.awards.append(award)
+        if not award.is_withdrawn and award.credits_earned:
+            record.credits += award.credits_earned
+    return list(terms.values())
