@@ -1,0 +1,123 @@
+"""The portal's documented CSV format: one row per award (see docs/sis-import.md)."""
+
+import csv
+import io
+from collections.abc import Iterable
+from decimal import InvalidOperation
+
+from .rows import AwardRow, Problem, is_email, parse_date, parse_decimal
+
+COLUMNS = (
+    "student_id", "sourced_id", "given_name", "family_name", "email", "achievement_code", "term",
+    "result", "result_status", "credits_earned", "activity_start_date", "activity_end_date", "awarded_date",
+)  # fmt: skip
+REQUIRED_COLUMNS = ("student_id", "given_name", "family_name", "achievement_code")
+MAX_LENGTHS = {"student_id": 64, "sourced_id": 128, "given_name": 100, "family_name": 100, "email": 254,
+               "achievement_code": 60, "term": 60, "result": 60}  # fmt: skip
+DATE_COLUMNS = ("activity_start_date", "activity_end_date", "awarded_date")
+
+
+def text_lines(data: bytes) -> io.StringIO:
+    """Decode an uploaded file: UTF-8 (with or without a byte-order mark), else Windows-1252."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return io.StringIO(text, newline="")
+
+
+def read_award_csv(lines: Iterable[str], *, file_name: str) -> tuple[list[AwardRow], list[Problem], int]:
+    """Parse the CSV into award rows; returns (rows, problems, number of data rows)."""
+    reader = csv.reader(lines)
+    problems: list[Problem] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [Problem(file_name, 1, "", "The file is empty: it needs a header row and award rows.")], 0
+    names = [name.strip().lower().replace(" ", "_") for name in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        problems.append(
+            Problem(
+                file_name,
+                1,
+                ", ".join(missing),
+                "The header lacks required column(s): " + ", ".join(missing) + ".",
+            )
+        )
+        return [], problems, 0
+    index = {name: names.index(name) for name in COLUMNS if name in names}
+    width = len(names)
+    rows: list[AwardRow] = []
+    count = 0
+    get = index.get
+    for values in reader:
+        line = reader.line_num
+        if not values or not any(v.strip() for v in values):
+            continue
+        count += 1
+        if len(values) < width:
+            values = values + [""] * (width - len(values))
+        record = {name: values[i].strip() for name, i in index.items()}
+        row_problems = []
+        for name in REQUIRED_COLUMNS:
+            if not record[name]:
+                row_problems.append(Problem(file_name, line, name, f"{name} is required."))
+        for name, limit in MAX_LENGTHS.items():
+            value = record.get(name, "")
+            if len(value) > limit:
+                row_problems.append(
+                    Problem(file_name, line, name, f"{name} is longer than {limit} characters.")
+                )
+        email = record.get("email", "")
+        if email and not is_email(email):
+            row_problems.append(Problem(file_name, line, "email", f"{email!r} is not an email address."))
+        dates = {}
+        for name in DATE_COLUMNS:
+            value = record.get(name, "") if get(name) is not None else ""
+            if value:
+                try:
+                    dates[name] = parse_date(value)
+                except ValueError:
+                    row_problems.append(
+                        Problem(file_name, line, name, f"{value!r} is not a date; write it as YYYY-MM-DD.")
+                    )
+        credits = None
+        value = record.get("credits_earned", "")
+        if value:
+            try:
+                credits = parse_decimal(value)
+                if credits < 0 or credits >= 10000:
+                    raise InvalidOperation(value)
+            except InvalidOperation:
+                row_problems.append(
+                    Problem(
+                        file_name,
+                        line,
+                        "credits_earned",
+                        f"{value!r} is not a number of credits (e.g. 3 or 1.5).",
+                    )
+                )
+                credits = None
+        problems.extend(row_problems)
+        rows.append(
+            AwardRow(
+                file=file_name,
+                line=line,
+                student_id=record["student_id"],
+                given_name=record["given_name"],
+                family_name=record["family_name"],
+                achievement_code=record["achievement_code"],
+                term=record.get("term", ""),
+                email=email.lower(),
+                sourced_id=record.get("sourced_id", ""),
+                result=record.get("result", ""),
+                result_status=record.get("result_status", ""),
+                credits_earned=credits,
+                activity_start_date=dates.get("activity_start_date"),
+                activity_end_date=dates.get("activity_end_date"),
+                awarded_date=dates.get("awarded_date"),
+                bad=bool(row_problems),
+            )
+        )
+    return rows, problems, count

@@ -1,0 +1,430 @@
+"""Check award rows against the catalog, then write them in batches with a fixed number of queries each.
+
+Checking happens before anything is written, so a preview lists every problem. Writing happens in one
+transaction per file: either every row that should be written is written, or nothing is.
+The import key is (institution, student id, achievement, term): a row whose award exists updates it
+when something changed and leaves it alone otherwise, so importing a file twice changes nothing.
+"""
+
+import contextlib
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from institutions.models import Institution, User
+from vc.documents import RESULT_STATUSES
+
+from ..models import (
+    Achievement,
+    AchievementVersion,
+    Award,
+    AwardChange,
+    AwardResult,
+    Learner,
+    ResultDescription,
+)
+from .rows import AwardRow, Problem
+
+BATCH_SIZE = 2000
+FAILING_STATUSES = ("Failed", "Withdrew")
+
+
+@dataclass
+class ImportReport:
+    """What an import found and (would have) done."""
+
+    file_name: str
+    file_format: str
+    rows: int = 0
+    valid_rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn_kept: int = 0
+    learners_created: int = 0
+    learners_updated: int = 0
+    dry_run: bool = False
+    valid_only: bool = False
+    written: bool = False
+
+    @property
+    def bad_lines(self) -> int:
+        return len({(p.file, p.line) for p in self.problems if p.line})
+
+    @property
+    def skipped(self) -> int:
+        return self.rows - self.valid_rows
+
+
+class Catalog:
+    """The institution's achievements and result descriptions, loaded once per import (three queries)."""
+
+    def __init__(self, institution: Institution):
+        achievements = list(Achievement.objects.filter(institution=institution))
+        self.by_code = {a.human_code.casefold(): a for a in achievements}
+        versions = AchievementVersion.objects.filter(achievement__institution=institution).only(
+            "pk", "achievement_id", "credits_available", "number"
+        )
+        self.versions = {v.pk: v for v in versions}
+        self.primary: dict[int, ResultDescription] = {}
+        self.level_names: dict[int, dict[str, int]] = {}
+        descriptions = (
+            ResultDescription.objects.filter(version__achievement__institution=institution)
+            .prefetch_related("levels")
+            .order_by("version_id", "position", "pk")
+        )
+        for description in descriptions:
+            self.level_names[description.pk] = {level.name: level.pk for level in description.levels.all()}
+            current = self.primary.get(description.version_id)
+            # The row's `result` goes to the first grade-like description; a Status one only when alone.
+            if current is None or (current.result_type == "Status" and description.result_type != "Status"):
+                self.primary[description.version_id] = description
+
+    def achievement(self, code: str) -> Achievement | None:
+        return self.by_code.get(code.casefold())
+
+
+def check_rows(
+    rows: list[AwardRow], catalog: Catalog
+) -> tuple[list[tuple[AwardRow, Achievement]], list[Problem]]:
+    """Problems the catalog and the file itself reveal; returns the rows fit to write and the problems."""
+    problems: list[Problem] = []
+    good: list[tuple[AwardRow, Achievement]] = []
+    seen_keys: dict[tuple, int] = {}
+    seen_learners: dict[str, tuple] = {}
+    for row in rows:
+        found: list[Problem] = []
+
+        def problem(name, message, row=row, found=found):
+            found.append(Problem(row.file, row.line, row.column(name), message))
+
+        achievement = catalog.achievement(row.achievement_code) if row.achievement_code else None
+        if row.achievement_code and achievement is None:
+            problem(
+                "achievement_code", f"No achievement with the code {row.achievement_code!r} in the catalog."
+            )
+        version = catalog.versions.get(achievement.current_version_id) if achievement else None
+        if achievement and version is None:
+            problem("achievement_code", f"{achievement.human_code} has no version to award yet.")
+        if version is not None:
+            description = catalog.primary.get(version.pk)
+            if (row.result or row.result_status) and description is None:
+                problem(
+                    "result", f"{achievement.human_code} has no result description (grade scale) for results."
+                )
+            elif row.result:
+                message = description.value_problem(row.result, list(catalog.level_names[description.pk]))
+                if message:
+                    problem("result", message)
+            if (
+                row.credits_earned is not None
+                and version.credits_available is not None
+                and row.credits_earned > version.credits_available
+            ):
+                problem(
+                    "credits_earned",
+                    f"{row.credits_earned} credits is more than the {version.credits_available} "
+                    f"{achievement.human_code} offers.",
+                )
+        if row.result_status and row.result_status not in RESULT_STATUSES:
+            problem(
+                "result_status",
+                f"{row.result_status!r} is not a status; use one of {', '.join(RESULT_STATUSES)}.",
+            )
+        if (
+            row.activity_start_date
+            and row.activity_end_date
+            and row.activity_start_date > row.activity_end_date
+        ):
+            problem("activity_end_date", "The activity ends before it starts.")
+        if not row.awarded_date and not row.activity_end_date and not row.bad:
+            problem("awarded_date", "Give an awarded_date (or an activity_end_date to use as one).")
+        if achievement is not None and row.student_id:
+            key = (row.student_id, achievement.pk, row.term)
+            first = seen_keys.setdefault(key, row.line)
+            if first != row.line:
+                problem(
+                    "achievement_code",
+                    f"Duplicate of line {first}: the same student, achievement and term appear twice.",
+                )
+        if row.student_id and not row.bad:
+            person = (row.given_name, row.family_name, row.email)
+            earlier = seen_learners.setdefault(row.student_id, (*person, row.line))
+            if earlier[:3] != person:
+                differing = next(
+                    name
+                    for name, a, b in zip(
+                        ("given_name", "family_name", "email"), earlier, person, strict=True
+                    )
+                    if a != b
+                )
+                problem(
+                    differing, f"Student {row.student_id} has a different {differing} on line {earlier[3]}."
+                )
+        problems.extend(found)
+        if not found and not row.bad and achievement is not None:
+            good.append((row, achievement))
+    return good, problems
+
+
+@contextlib.contextmanager
+def sqlite_parameter_limit() -> Iterator[None]:
+    """Let Django batch as many parameters per query as the linked SQLite accepts.
+
+    Django assumes SQLite's old default of 999 variables; libraries since 3.32 accept 32,766, so a batch
+    of awards fits in one INSERT instead of dozens.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    features = connection.features
+    previous = features.max_query_params
+    try:
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except AttributeError:  # Python < 3.11
+        limit = previous
+    features.max_query_params = max(previous, limit)
+    try:
+        yield
+    finally:
+        features.max_query_params = previous
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Writer:
+    def __init__(self, *, institution, catalog, source, reference, actor, report):
+        self.institution = institution
+        self.catalog = catalog
+        self.source = source
+        self.reference = reference
+        self.actor = actor if getattr(actor, "pk", None) else None
+        self.report = report
+        self.learners: dict[str, Learner] = {}
+
+    def _learners(self, batch):
+        unseen = {row.student_id for row, _ in batch} - self.learners.keys()
+        if unseen:
+            for learner in Learner.objects.filter(institution=self.institution, student_id__in=unseen):
+                self.learners[learner.student_id] = learner
+        created, changed = [], {}
+        for row, _achievement in batch:
+            learner = self.learners.get(row.student_id)
+            if learner is None:
+                learner = Learner(
+                    institution=self.institution,
+                    student_id=row.student_id,
+                    sourced_id=row.sourced_id,
+                    given_name=row.given_name,
+                    family_name=row.family_name,
+                    email=row.email,
+                )
+                self.learners[row.student_id] = learner
+                created.append(learner)
+            elif learner.pk is not None and (
+                learner.given_name != row.given_name
+                or learner.family_name != row.family_name
+                or (row.email and learner.email != row.email)
+                or (row.sourced_id and learner.sourced_id != row.sourced_id)
+            ):
+                learner.given_name, learner.family_name = row.given_name, row.family_name
+                learner.email = row.email or learner.email
+                learner.sourced_id = row.sourced_id or learner.sourced_id
+                changed[learner.student_id] = learner
+        emails = {learner.email: learner for learner in created if learner.email}
+        if emails:
+            users = dict(User.objects.filter(email__in=list(emails)).values_list("email", "pk"))
+            taken = set(
+                Learner.objects.filter(
+                    institution=self.institution, user_id__in=list(users.values())
+                ).values_list("user_id", flat=True)
+            )
+            for email, user_id in users.items():
+                if user_id not in taken:
+                    emails[email].user_id = user_id
+                    taken.add(user_id)
+        if created:
+            Learner.objects.bulk_create(created)
+        if changed:
+            now = timezone.now()
+            for learner in changed.values():
+                learner.updated_at = now
+            Learner.objects.bulk_update(
+                list(changed.values()), ["given_name", "family_name", "email", "sourced_id", "updated_at"]
+            )
+        self.report.learners_created += len(created)
+        self.report.learners_updated += len(changed)
+
+    def _desired(self, row: AwardRow, version_id: int):
+        version = self.catalog.versions[version_id]
+        description = self.catalog.primary.get(version_id)
+        passing = row.result_status not in FAILING_STATUSES
+        if description is not None and row.result and passing:
+            passing = description.is_passing(row.result)
+        results = []
+        if description is not None and (row.result or row.result_status):
+            status = row.result_status or ("Completed" if passing else "Failed")
+            level = self.catalog.level_names[description.pk].get(row.result) if row.result else None
+            results.append((description.pk, row.result, status, level))
+        credits = row.credits_earned
+        if credits is None and version.credits_available is not None:
+            credits = version.credits_available if passing else Decimal(0)
+        fields = {
+            "credits_earned": credits,
+            "activity_start_date": row.activity_start_date,
+            "activity_end_date": row.activity_end_date,
+            "awarded_date": row.awarded_date or row.activity_end_date,
+        }
+        return fields, results
+
+    def write_batch(self, batch):
+        self._learners(batch)
+        learner_ids = {self.learners[row.student_id].pk for row, _ in batch}
+        existing = {
+            (award.learner_id, award.achievement_id, award.term): award
+            for award in Award.objects.filter(
+                institution=self.institution,
+                learner_id__in=learner_ids,
+                achievement_id__in={a.pk for _, a in batch},
+                term__in={row.term for row, _ in batch},
+            )
+        }
+        old_results = defaultdict(list)
+        if existing:
+            for award_id, *result in AwardResult.objects.filter(
+                award_id__in=[award.pk for award in existing.values()]
+            ).values_list("award_id", "result_description_id", "value", "status", "achieved_level_id"):
+                old_results[award_id].append(tuple(result))
+        new_awards, new_award_results, changed, changed_results, history = [], [], [], [], []
+        now = timezone.now()
+        for row, achievement in batch:
+            learner = self.learners[row.student_id]
+            award = existing.get((learner.pk, achievement.pk, row.term))
+            if award is None:
+                fields, results = self._desired(row, achievement.current_version_id)
+                award = Award(
+                    institution=self.institution,
+                    learner=learner,
+                    achievement=achievement,
+                    achievement_version_id=achievement.current_version_id,
+                    term=row.term,
+                    source=self.source,
+                    source_reference=f"{self.reference} line {row.line}"[:200],
+                    **fields,
+                )
+                new_awards.append(award)
+                new_award_results.append(results)
+                continue
+            if award.withdrawn_at is not None:
+                self.report.withdrawn_kept += 1
+                continue
+            fields, results = self._desired(row, award.achievement_version_id)
+            before = {name: getattr(award, name) for name in fields}
+            if before == fields and sorted(old_results[award.pk]) == sorted(results):
+                self.report.unchanged += 1
+                continue
+            for name, value in fields.items():
+                setattr(award, name, value)
+            award.updated_at = now
+            award.source_reference = f"{self.reference} line {row.line}"[:200]
+            changed.append(award)
+            changed_results.append(results)
+            history.append(
+                AwardChange(
+                    award=award,
+                    action="updated",
+                    actor=self.actor,
+                    source=award.source_reference,
+                    changes={
+                        **{name: str(value) for name, value in before.items() if value != fields[name]},
+                        "results": [list(map(str, r)) for r in sorted(old_results[award.pk])],
+                    },
+                )
+            )
+        if new_awards:
+            Award.objects.bulk_create(new_awards)
+            history.extend(
+                AwardChange(award=award, action="created", actor=self.actor, source=award.source_reference)
+                for award in new_awards
+            )
+        if changed:
+            Award.objects.bulk_update(
+                changed,
+                [
+                    "credits_earned",
+                    "activity_start_date",
+                    "activity_end_date",
+                    "awarded_date",
+                    "updated_at",
+                    "source_reference",
+                ],
+            )
+            AwardResult.objects.filter(award_id__in=[award.pk for award in changed]).delete()
+        rows = [
+            AwardResult(
+                award=award,
+                result_description_id=description_id,
+                value=value,
+                status=status,
+                achieved_level_id=level,
+            )
+            for award, results in zip(new_awards + changed, new_award_results + changed_results, strict=True)
+            for description_id, value, status, level in results
+        ]
+        if rows:
+            AwardResult.objects.bulk_create(rows)
+        if history:
+            AwardChange.objects.bulk_create(history)
+        self.report.created += len(new_awards)
+        self.report.updated += len(changed)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def write_rows(
+    *,
+    institution: Institution,
+    good: list[tuple[AwardRow, Achievement]],
+    catalog: Catalog,
+    report: ImportReport,
+    source: str,
+    actor=None,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+    after_write: Callable[[], None] | None = None,
+) -> None:
+    """Write the checked rows in batches inside one transaction (rolled back at the end of a dry run)."""
+    writer = _Writer(
+        institution=institution,
+        catalog=catalog,
+        source=source,
+        reference=report.file_name,
+        actor=actor,
+        report=report,
+    )
+    try:
+        with sqlite_parameter_limit(), transaction.atomic():
+            for batch in _chunks(good, batch_size):
+                writer.write_batch(batch)
+                if progress:
+                    progress(len(batch))
+            if after_write:
+                after_write()
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        return
+    report.written = True

@@ -1,0 +1,90 @@
+"""manage.py import_records --institution SLUG FILE [--dry-run] [--valid-only]"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from achievements.imports import records_import
+from institutions.models import Institution
+
+
+class Command(BaseCommand):
+    help = (
+        "Import awards from the SIS: the award CSV (docs/sis-import.md) or a OneRoster 1.2 bundle (.zip). "
+        "The file is checked first; with problems nothing is written unless --valid-only is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--institution", required=True, help="The institution's slug.")
+        parser.add_argument("--dry-run", action="store_true", help="Check and count, write nothing.")
+        parser.add_argument(
+            "--valid-only", action="store_true", help="Import the rows without problems; report the others."
+        )
+        parser.add_argument("--format", choices=["csv", "oneroster"], help="Default: a .zip is OneRoster.")
+        parser.add_argument("--batch-size", type=int, default=2000)
+        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+
+    def handle(self, *args, file: Path, institution: str, **options):
+        found = Institution.objects.filter(slug=institution).first()
+        if found is None:
+            raise CommandError(f"No institution with the slug {institution!r}.")
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
+
+        bars = []
+
+        def progress(total):
+            bar = tqdm(
+                total=total,
+                unit="row",
+                desc="Checking (dry run)" if options["dry_run"] else "Importing",
+                disable=options["no_progress"] or None,
+                file=self.stderr._out,
+            )
+            bars.append(bar)
+            return bar.update
+
+        report = records_import(
+            institution=found,
+            data=data,
+            file_name=file.name,
+            file_format=options["format"],
+            dry_run=options["dry_run"],
+            valid_only=options["valid_only"],
+            batch_size=options["batch_size"],
+            progress=progress,
+        )
+        for bar in bars:
+            bar.close()
+        for problem in report.problems:
+            self.stdout.write(str(problem))
+        summary = (
+            f"{report.rows} rows, {report.valid_rows} without problems, {len(report.problems)} problems "
+            f"on {report.bad_lines} lines."
+        )
+        counts = (
+            f"{report.created} awards created, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.withdrawn_kept} withdrawn left as they are; "
+            f"{report.learners_created} learners created, {report.learners_updated} updated."
+        )
+        if options["dry_run"]:
+            self.stdout.write(summary)
+            self.stdout.write("Dry run, nothing written. Importing the valid rows would give: " + counts)
+            if report.problems:
+                raise CommandError(f"{file.name} has {len(report.problems)} problems (listed above).")
+        elif report.written:
+            self.stdout.write(summary)
+            skipped = (
+                f" Skipped {report.skipped} rows with problems (listed above)." if report.skipped else ""
+            )
+            self.stdout.write(self.style.SUCCESS(f"Imported {file.name}: {counts}{skipped}"))
+        else:
+            self.stdout.write(summary)
+            raise CommandError(
+                f"Nothing was imported: {file.name} has {len(report.problems)} problems (listed above). "
+                "Fix the file, or run again with --valid-only to import only the rows without problems."
+            )
