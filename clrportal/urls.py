@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("institutions/", include("institutions.urls")),
+    path("institutions/<slug:slug>/", include("achievements.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -1,0 +1,377 @@
+"""Registrar pages: catalog, learners' records, SIS imports. Every query is scoped by request.institution."""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from institutions.models import Role
+from institutions.permissions import institution_role_required
+from vc.documents import ALIGNMENT_TARGET_TYPES, RESULT_TYPES
+from vc.errors import VcError
+
+from . import selectors, services
+from .forms import (
+    AchievementForm,
+    AlignmentFormSet,
+    AssociationForm,
+    ImportUploadForm,
+    ResultDescriptionFormSet,
+    WithdrawForm,
+    alignment_data,
+    alignment_initial,
+    result_description_data,
+    result_description_initial,
+)
+from .imports import records_import
+from .models import (
+    Achievement,
+    Association,
+    Award,
+    ImportRun,
+    ImportStatus,
+    Learner,
+)
+
+REGISTRARS = (Role.REGISTRAR, Role.ADMIN)
+PAGE_SIZE = 50
+
+
+def _achievement_or_404(request, achievement_id) -> Achievement:
+    try:
+        return selectors.achievement_get(institution=request.institution, achievement_id=achievement_id)
+    except Achievement.DoesNotExist:
+        raise Http404("No such achievement in this catalog.") from None
+
+
+def _learner_or_404(request, learner_id) -> Learner:
+    try:
+        return selectors.learner_get(institution=request.institution, learner_id=learner_id)
+    except Learner.DoesNotExist:
+        raise Http404("No such learner at this institution.") from None
+
+
+@require_GET
+@institution_role_required(*REGISTRARS)
+def catalog(request):
+    query = request.GET.get("q", "").strip()
+    achievement_type = request.GET.get("type", "")
+    field_of_study = request.GET.get("field", "")
+    include_retired = request.GET.get("retired") == "1"
+    achievements = selectors.achievements_for_catalog(
+        institution=request.institution,
+        query=query,
+        achievement_type=achievement_type,
+        field_of_study=field_of_study,
+        include_retired=include_retired,
+    )
+    page = Paginator(achievements, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "achievements/catalog.html",
+        {
+            "institution": request.institution,
+            "page": page,
+            "query": query,
+            "type": achievement_type,
+            "field": field_of_study,
+            "retired": include_retired,
+            "facets": selectors.catalog_facets(institution=request.institution),
+        },
+    )
+
+
+def _formsets(request, version=None):
+    data = request.POST if request.method == "POST" else None
+    alignments = AlignmentFormSet(
+        data, prefix="alignments", initial=alignment_initial(version) if version else None
+    )
+    descriptions = ResultDescriptionFormSet(
+        data, prefix="results", initial=result_description_initial(version) if version else None
+    )
+    return alignments, descriptions
+
+
+def _form_page(request, *, form, alignments, descriptions, achievement=None, status=200):
+    return render(
+        request,
+        "achievements/achievement_form.html",
+        {
+            "institution": request.institution,
+            "achievement": achievement,
+            "form": form,
+            "alignments": alignments,
+            "descriptions": descriptions,
+            "alignment_types": ALIGNMENT_TARGET_TYPES,
+            "result_types": RESULT_TYPES,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@institution_role_required(*REGISTRARS)
+def achievement_create(request):
+    form = AchievementForm(request.POST or None, request.FILES or None, institution=request.institution)
+    alignments, descriptions = _formsets(request)
+    if request.method == "POST":
+        if form.is_valid() and alignments.is_valid() and descriptions.is_valid():
+            try:
+                achievement = services.achievement_create(
+                    institution=request.institution,
+                    human_code=form.cleaned_data["human_code"],
+                    fields=form.version_fields(),
+                    alignments=[alignment_data(d) for d in alignments.data_list()],
+                    result_descriptions=[result_description_data(d) for d in descriptions.data_list()],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                _attach(form, error)
+            else:
+                messages.success(request, f"{achievement.human_code} was added to the catalog.")
+                return redirect(achievement.get_absolute_url())
+        messages.error(request, "The achievement was not saved: please correct the fields marked below.")
+        return _form_page(request, form=form, alignments=alignments, descriptions=descriptions, status=400)
+    return _form_page(request, form=form, alignments=alignments, descriptions=descriptions)
+
+
+def _attach(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_http_methods(["GET", "POST"])
+@institution_role_required(*REGISTRARS)
+def achievement_edit(request, achievement_id):
+    achievement = _achievement_or_404(request, achievement_id)
+    version = selectors.version_with_details(version_id=achievement.current_version_id)
+    form = AchievementForm(
+        request.POST or None,
+        request.FILES or None,
+        institution=request.institution,
+        achievement=achievement,
+        instance=version,
+    )
+    alignments, descriptions = _formsets(request, version)
+    if request.method == "POST":
+        if form.is_valid() and alignments.is_valid() and descriptions.is_valid():
+            try:
+                saved = services.achievement_update(
+                    achievement=achievement,
+                    human_code=form.cleaned_data["human_code"],
+                    retired=form.cleaned_data["retired"],
+                    fields=form.version_fields(),
+                    alignments=[alignment_data(d) for d in alignments.data_list()],
+                    result_descriptions=[result_description_data(d) for d in descriptions.data_list()],
+                    new_version=form.cleaned_data["new_version"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                _attach(form, error)
+            else:
+                if saved.pk != version.pk:
+                    messages.success(
+                        request,
+                        f"Saved as version {saved.number}: awards of version {version.number} keep it.",
+                    )
+                else:
+                    messages.success(request, f"{achievement.human_code} was saved.")
+                return redirect(achievement.get_absolute_url())
+        messages.error(request, "The achievement was not saved: please correct the fields marked below.")
+        return _form_page(
+            request,
+            form=form,
+            alignments=alignments,
+            descriptions=descriptions,
+            achievement=achievement,
+            status=400,
+        )
+    return _form_page(
+        request, form=form, alignments=alignments, descriptions=descriptions, achievement=achievement
+    )
+
+
+@require_GET
+@institution_role_required(*REGISTRARS)
+def achievement_detail(request, achievement_id):
+    achievement = _achievement_or_404(request, achievement_id)
+    version = selectors.version_with_details(version_id=achievement.current_version_id)
+    try:
+        document = json.dumps(selectors.achievement_version_json(version=version), indent=2)
+    except VcError as error:
+        document = None
+        messages.warning(request, f"This achievement cannot be issued yet: {error.reason}")
+    return render(
+        request,
+        "achievements/achievement_detail.html",
+        {
+            "institution": request.institution,
+            "achievement": achievement,
+            "version": version,
+            "versions": achievement.versions.order_by("-number"),
+            "associations": selectors.achievement_associations(achievement=achievement),
+            "award_count": selectors.achievement_award_count(achievement=achievement),
+            "association_form": AssociationForm(achievement=achievement),
+            "document": document,
+        },
+    )
+
+
+@require_POST
+@institution_role_required(*REGISTRARS)
+def association_create(request, achievement_id):
+    achievement = _achievement_or_404(request, achievement_id)
+    form = AssociationForm(request.POST, achievement=achievement)
+    if not form.is_valid():
+        messages.error(request, "Choose an association type and an achievement of this catalog.")
+        return redirect(achievement.get_absolute_url())
+    try:
+        services.association_create(
+            source=achievement,
+            target=form.cleaned_data["target"],
+            association_type=form.cleaned_data["association_type"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, "The association was not added: " + " ".join(error.messages))
+    else:
+        messages.success(request, "The association was added.")
+    return redirect(achievement.get_absolute_url())
+
+
+@require_POST
+@institution_role_required(*REGISTRARS)
+def association_delete(request, achievement_id, association_id):
+    achievement = _achievement_or_404(request, achievement_id)
+    association = get_object_or_404(Association, institution=request.institution, pk=association_id)
+    services.association_delete(association=association, actor=request.user)
+    messages.success(request, "The association was removed.")
+    return redirect(achievement.get_absolute_url())
+
+
+@require_GET
+@institution_role_required(*REGISTRARS)
+def learners(request):
+    query = request.GET.get("q", "").strip()
+    found = selectors.learners_search(institution=request.institution, query=query)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "achievements/learners.html",
+        {"institution": request.institution, "page": page, "query": query},
+    )
+
+
+@require_GET
+@institution_role_required(*REGISTRARS)
+def learner_detail(request, learner_id):
+    learner = _learner_or_404(request, learner_id)
+    return render(
+        request,
+        "achievements/learner_detail.html",
+        {
+            "institution": request.institution,
+            "learner": learner,
+            "terms": selectors.awards_for_learner(learner=learner),
+            "withdraw_form": WithdrawForm(),
+        },
+    )
+
+
+@require_POST
+@institution_role_required(*REGISTRARS)
+def award_withdraw(request, award_id):
+    award = get_object_or_404(Award, institution=request.institution, pk=award_id)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the award is withdrawn: the reason is kept in its history.")
+    else:
+        try:
+            services.award_withdraw(award=award, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.warning(request, f"{award.achievement.human_code} ({award.term_label}) was withdrawn.")
+    return redirect(award.learner.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+@institution_role_required(*REGISTRARS)
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        run = ImportRun(institution=request.institution, uploaded_by=request.user, original_name=upload.name)
+        upload.seek(0)
+        run.file.save(upload.name, upload, save=False)
+        records_import(
+            institution=request.institution,
+            data=data,
+            file_name=upload.name,
+            dry_run=True,
+            actor=request.user,
+            run=run,
+        )
+        return redirect("achievements:import_preview", slug=request.institution.slug, run_id=run.pk)
+    return render(
+        request,
+        "achievements/import_upload.html",
+        {
+            "institution": request.institution,
+            "form": form,
+            "runs": ImportRun.objects.filter(institution=request.institution)[:20],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@institution_role_required(*REGISTRARS)
+def import_preview(request, run_id):
+    run = get_object_or_404(ImportRun, institution=request.institution, pk=run_id)
+    if request.method == "POST":
+        if run.status != ImportStatus.PREVIEWED or not run.file:
+            messages.error(request, "This file was already handled: upload it again to import it.")
+            return redirect("achievements:import_preview", slug=request.institution.slug, run_id=run.pk)
+        valid_only = request.POST.get("mode") == "valid_only"
+        with run.file.open("rb") as stored:
+            data = stored.read()
+        report = records_import(
+            institution=request.institution,
+            data=data,
+            file_name=run.original_name,
+            file_format=run.file_format,
+            valid_only=valid_only,
+            actor=request.user,
+            run=run,
+        )
+        if report.written:
+            text = (
+                f"Imported {run.original_name}: {report.created} awards created, {report.updated} updated, "
+                f"{report.unchanged} unchanged."
+            )
+            if valid_only and report.skipped:
+                text += f" {report.skipped} rows with problems were skipped (listed below)."
+            messages.success(request, text)
+        else:
+            messages.error(
+                request, "Nothing was imported: the file has problems. Fix them and upload it again."
+            )
+        return redirect("achievements:import_preview", slug=request.institution.slug, run_id=run.pk)
+    return render(
+        request,
+        "achievements/import_preview.html",
+        {
+            "institution": request.institution,
+            "run": run,
+            "more_problems": run.problem_count - len(run.problems),
+        },
+    )
