@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from achievements import demo as achievements_demo
 from institutions import demo as institution_demo
 
 
@@ -15,3 +16,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password: {institution_demo.DEMO_PASSWORD}):")
         for email, _first, _last, role in institution_demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<10} {email}")
+        achievements, added = achievements_demo.seed(institution=institution, students=options["students"])
+        self.stdout.write(
+            f"Catalog: {achievements} achievements; {added} demo students added "
+            f"(up to {options['students']}, each with a transcript)."
+        )
