@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("institutions/", include("institutions.urls")),
     path("institutions/<slug:slug>/", include("achievements.urls")),
+    path("", include("credentials.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

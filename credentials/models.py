@@ -1,1 +1,209 @@
-"""Models arrive with their issue; the app is registered so migrations have a home."""
+"""The credential lifecycle: what was issued, signed with which key, and its place in a status list."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from institutions.models import Institution, SigningKey
+
+# BSL 6.1 (privacy): at least 131,072 entries so one index says little about who holds it.
+STATUS_LIST_SIZE = 131072
+
+
+class StatusPurpose(models.TextChoices):
+    REVOCATION = "revocation", "Revocation"
+    SUSPENSION = "suspension", "Suspension"
+
+
+class StatusList(models.Model):
+    """A pair of Bitstring Status Lists (revocation and suspension) sharing one index space.
+
+    Indexes are handed out in the order of a keyed permutation of positions, so they are unique,
+    spread at random over the list, and allocated under a row lock without probing.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="status_lists")
+    number = models.PositiveIntegerField()
+    size = models.PositiveIntegerField(default=STATUS_LIST_SIZE)
+    allocated = models.PositiveIntegerField(default=0, help_text="How many indexes have been handed out.")
+    permutation_key = models.BinaryField(editable=False)
+    revocation_bits = models.BinaryField(editable=False)
+    suspension_bits = models.BinaryField(editable=False)
+    # Bumped on every bit change; the signed documents record the revision they were signed at.
+    revision = models.PositiveIntegerField(default=0)
+    revocation_document = models.JSONField(null=True, blank=True, editable=False)
+    suspension_document = models.JSONField(null=True, blank=True, editable=False)
+    signed_revision = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["institution", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "number"], name="unique_status_list_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.institution.slug} status list {self.number}"
+
+    @property
+    def is_full(self) -> bool:
+        return self.allocated >= self.size
+
+    @property
+    def needs_signing(self) -> bool:
+        return self.signed_revision != self.revision
+
+    def url(self, purpose: str) -> str:
+        return settings.PORTAL_BASE_URL + reverse(
+            "credentials:status_list",
+            kwargs={"slug": self.institution.slug, "number": self.number, "purpose": purpose},
+        )
+
+
+class IssuanceJob(models.Model):
+    """A registrar's request to issue many credentials at once, with live counts."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        DONE_WITH_FAILURES = "failed", "Done with failures"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="issuance_jobs")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    description = models.CharField(max_length=300)
+    selection = models.JSONField(default=dict, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    signed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.description} ({self.signed + self.failed}/{self.total})"
+
+    @property
+    def queued(self) -> int:
+        return max(self.total - self.signed - self.failed, 0)
+
+    @property
+    def percent_done(self) -> int:
+        return 100 if not self.total else int(100 * (self.signed + self.failed) / self.total)
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == self.State.RUNNING
+
+
+class CredentialKind(models.TextChoices):
+    ACHIEVEMENT = "AchievementCredential", "Achievement credential (OB 3.0)"
+    CLR = "ClrCredential", "Comprehensive Learner Record (CLR 2.0)"
+    ENDORSEMENT = "EndorsementCredential", "Endorsement (OB 3.0)"
+
+
+class CredentialState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SIGNED = "signed", "Signed"
+    FAILED = "failed", "Failed"
+
+
+class IssuedCredentialQuerySet(models.QuerySet):
+    def signed(self):
+        return self.filter(state=CredentialState.SIGNED)
+
+    def current(self):
+        return self.filter(is_current=True)
+
+
+class IssuedCredential(models.Model):
+    """A credential the institution issued: the signed JSON-LD document and its lifecycle."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="issued_credentials")
+    kind = models.CharField(max_length=30, choices=CredentialKind.choices)
+    learner = models.ForeignKey("achievements.Learner", on_delete=models.PROTECT, related_name="credentials")
+    award = models.ForeignKey(
+        "achievements.Award", null=True, blank=True, on_delete=models.PROTECT, related_name="credentials"
+    )
+    # For a ClrCredential: the AchievementCredentials nested in it.
+    nested = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="included_in")
+    partial = models.BooleanField(default=False, help_text="A CLR of a chosen subset of the record.")
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="What was signed, to avoid re-signing."
+    )
+    # Only the newest credential of an award (or the newest full CLR of a learner) is current.
+    is_current = models.BooleanField(default=True)
+    job = models.ForeignKey(
+        IssuanceJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="credentials"
+    )
+
+    state = models.CharField(max_length=10, choices=CredentialState.choices, default=CredentialState.QUEUED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    document = models.JSONField(null=True, blank=True, editable=False)
+    jwt = models.TextField(blank=True, editable=False)
+    signing_key = models.ForeignKey(
+        SigningKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    status_list = models.ForeignKey(
+        StatusList, null=True, blank=True, on_delete=models.PROTECT, related_name="credentials"
+    )
+    status_index = models.PositiveIntegerField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IssuedCredentialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["status_list", "status_index"], name="unique_status_index"),
+            # However often issuing runs, an award has one current AchievementCredential.
+            models.UniqueConstraint(
+                fields=["award"],
+                condition=Q(kind="AchievementCredential", is_current=True),
+                name="one_current_credential_per_award",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["learner", "kind", "is_current"]),
+            models.Index(fields=["institution", "state"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.id} ({self.state})"
+
+    def get_absolute_url(self):
+        return reverse("credentials:detail", kwargs={"credential_id": self.id})
+
+    @property
+    def url(self) -> str:
+        """The credential's `id`: a stable address of the portal."""
+        return settings.PORTAL_BASE_URL + self.get_absolute_url()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
+    def name(self) -> str:
+        return (self.document or {}).get("name", "")

@@ -26,6 +26,10 @@ KEY_ENCRYPTION_KEY_FALLBACKS = env_list("KEY_ENCRYPTION_KEY_FALLBACKS", [])
 # RSA keys sign VC-JWTs with RS256; OB 3.0 requires at least 2048 bits.
 PORTAL_RSA_KEY_BITS = env_int("PORTAL_RSA_KEY_BITS", 3072, minimum=2048)
 
+# Verifying credentials of other issuers: fetch their did:web documents and status lists over HTTPS.
+# Off, such checks are reported as "could not check". JSON-LD contexts are never fetched either way.
+PORTAL_ALLOW_REMOTE_RESOLUTION = env_bool("PORTAL_ALLOW_REMOTE_RESOLUTION", False)
+
 # Institution admins must set up TOTP two-factor before they can use admin pages.
 PORTAL_REQUIRE_ADMIN_MFA = env_bool("PORTAL_REQUIRE_ADMIN_MFA", False)
 

@@ -1,0 +1,196 @@
+"""Rows to unsigned OB 3.0 / CLR 2.0 documents (through the framework-free builders of `vc.documents`)."""
+
+import hashlib
+import hmac
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+
+from django.conf import settings
+
+from achievements.models import Association, Award, Learner
+from achievements.selectors import achievement_version_document
+from institutions.selectors import institution_profile
+from vc import documents as vcd
+
+from .models import IssuedCredential
+from .status_lists import status_entry_for
+
+
+class DocumentCache:
+    """Per-batch memo of issuer profiles and achievement definitions (many awards share them)."""
+
+    def __init__(self):
+        self._profiles: dict[int, vcd.Profile] = {}
+        self._achievements: dict[int, vcd.Achievement] = {}
+
+    def issuer(self, institution) -> vcd.Profile:
+        if institution.pk not in self._profiles:
+            self._profiles[institution.pk] = institution_profile(institution=institution)
+        return self._profiles[institution.pk]
+
+    def achievement(self, version) -> vcd.Achievement:
+        if version.pk not in self._achievements:
+            self._achievements[version.pk] = achievement_version_document(version=version)
+        return self._achievements[version.pk]
+
+
+def learner_identity_salt(learner: Learner) -> str:
+    """A salt that is secret (derived from SECRET_KEY) yet stable, so re-issued documents hash the same."""
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"learner-salt:{learner.uuid}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
+
+
+def learner_identifiers(learner: Learner) -> tuple[vcd.IdentityObject, ...]:
+    """How the credential names its subject without exposing the email: OB 3.0 hashed IdentityObjects."""
+    salt = learner_identity_salt(learner)
+    identifiers = []
+    if learner.email:
+        identifiers.append(vcd.IdentityObject.hashed_email(learner.email, salt=salt))
+    identifiers.append(
+        vcd.IdentityObject(
+            identity_hash=vcd.identity_hash(learner.student_id, salt), identity_type="sisSourcedId", salt=salt
+        )
+    )
+    return tuple(identifiers)
+
+
+def _datetime(value: date | None) -> datetime | None:
+    """OB 3.0 dates (awardedDate, activity dates) are DateTimes; a day is its start, UTC."""
+    return None if value is None else datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def _credits(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _results(award: Award) -> tuple[vcd.Result, ...]:
+    return tuple(
+        vcd.Result(
+            result_description=result.result_description.public_id,
+            value=result.value or None,
+            achieved_level=result.achieved_level.public_id if result.achieved_level_id else None,
+            status=result.status or None,
+        )
+        for result in award.results.all()
+    )
+
+
+def _evidence(award: Award) -> tuple[vcd.Evidence, ...]:
+    items = []
+    for evidence in award.evidence.all():
+        url = evidence.url or None
+        if not url and evidence.file:
+            url = settings.PORTAL_BASE_URL + evidence.file.url
+        items.append(
+            vcd.Evidence(
+                id=url,
+                narrative=evidence.narrative or None,
+                name=evidence.name or None,
+                description=evidence.description or None,
+                genre=evidence.genre or None,
+                audience=evidence.audience or None,
+            )
+        )
+    return tuple(items)
+
+
+def achievement_credential_document(
+    *, credential: IssuedCredential, cache: DocumentCache | None = None
+) -> dict:
+    """The unsigned OpenBadgeCredential for the award of `credential`."""
+    cache = cache or DocumentCache()
+    award = credential.award
+    learner = credential.learner
+    achievement = cache.achievement(award.achievement_version)
+    subject = vcd.AchievementSubject(
+        id=learner.did or None,
+        identifiers=learner_identifiers(learner),
+        achievement=achievement,
+        results=_results(award),
+        credits_earned=_credits(award.credits_earned),
+        term=award.term or None,
+        activity_start_date=_datetime(award.activity_start_date),
+        activity_end_date=_datetime(award.activity_end_date),
+        narrative=award.narrative or None,
+    )
+    return vcd.achievement_credential(
+        id=credential.url,
+        issuer=cache.issuer(credential.institution),
+        subject=subject,
+        name=achievement.name,
+        description=achievement.description,
+        valid_from=credential.created_at.replace(microsecond=0),
+        awarded_date=_datetime(award.awarded_date),
+        evidence=_evidence(award),
+        credential_status=status_entry_for(status_list=credential.status_list, index=credential.status_index),
+    )
+
+
+def clr_associations(*, institution_id: int, achievement_ids: set[int]) -> list[Association]:
+    """Catalog associations whose both ends are among the given achievements."""
+    return list(
+        Association.objects.filter(
+            institution_id=institution_id, source_id__in=achievement_ids, target_id__in=achievement_ids
+        ).select_related("source__current_version", "target__current_version")
+    )
+
+
+def clr_credential_document(
+    *, credential: IssuedCredential, nested: list[IssuedCredential], cache: DocumentCache | None = None
+) -> dict:
+    """The unsigned ClrCredential nesting the signed AchievementCredentials of `nested`.
+
+    `achievement[]` holds the definitions of the nested achievements and of the catalog achievements they
+    are part of (program, degree, competencies), so `association[]` can connect them.
+    """
+    cache = cache or DocumentCache()
+    learner = credential.learner
+    awarded_versions = {item.award.achievement_id: item.award.achievement_version for item in nested}
+    related = _related_achievements(
+        institution_id=credential.institution_id, achievement_ids=set(awarded_versions)
+    )
+    versions = {**{a.pk: a.current_version for a in related if a.current_version_id}, **awarded_versions}
+    associations = clr_associations(institution_id=credential.institution_id, achievement_ids=set(versions))
+    documents_by_achievement = {
+        achievement_id: cache.achievement(version) for achievement_id, version in versions.items()
+    }
+    subject = vcd.ClrSubject(
+        id=learner.did or None,
+        identifiers=learner_identifiers(learner),
+        verifiable_credentials=tuple(item.document for item in nested),
+        achievements=tuple(documents_by_achievement.values()),
+        associations=tuple(
+            vcd.Association(
+                association_type=association.association_type,
+                source_id=documents_by_achievement[association.source_id].id,
+                target_id=documents_by_achievement[association.target_id].id,
+            )
+            for association in associations
+        ),
+    )
+    full_name = f"{learner.given_name} {learner.family_name}".strip()
+    return vcd.clr_credential(
+        id=credential.url,
+        issuer=cache.issuer(credential.institution),
+        subject=subject,
+        name=f"Comprehensive Learner Record of {full_name}" + (" (selection)" if credential.partial else ""),
+        description=f"{len(nested)} achievements recorded by {credential.institution.name}.",
+        valid_from=credential.created_at.replace(microsecond=0),
+        partial=credential.partial,
+        credential_status=status_entry_for(status_list=credential.status_list, index=credential.status_index),
+    )
+
+
+def _related_achievements(*, institution_id: int, achievement_ids: set[int]):
+    """Achievements the awarded ones point at (e.g. the program a course isPartOf), one level up."""
+    from achievements.models import Achievement
+
+    targets = Association.objects.filter(
+        institution_id=institution_id, source_id__in=achievement_ids
+    ).values_list("target_id", flat=True)
+    sources = Association.objects.filter(
+        institution_id=institution_id, target_id__in=achievement_ids
+    ).values_list("source_id", flat=True)
+    wanted = (set(targets) | set(sources)) - achievement_ids
+    return list(Achievement.objects.filter(pk__in=wanted).select_related("current_version"))

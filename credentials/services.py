@@ -1,0 +1,497 @@
+"""Issuing, signing, revoking: every write of the credential lifecycle.
+
+Services write rows inside a transaction and start background work on commit; only ids cross the
+broker. Signing is idempotent: a queued row is signed once, whatever runs it or how often.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from achievements.models import Award, Learner
+from institutions.models import Institution
+from institutions.services import audit_record
+from vc.errors import VcError
+
+from . import builders
+from .models import CredentialKind, CredentialState, IssuanceJob, IssuedCredential, StatusPurpose
+from .signing import NoActiveKeyError, document_sign
+from .status_lists import status_bit_set, status_indexes_allocate
+
+logger = logging.getLogger(__name__)
+
+# Credentials signed per task: small credentials are chunked so per-task overhead stays small.
+SIGNING_CHUNK = 50
+
+
+class TransientIssuanceError(Exception):
+    """Worth retrying: the database or broker was briefly unavailable."""
+
+
+# --- creating rows -------------------------------------------------------------------------------
+
+
+def _issuable_awards(awards):
+    return [award for award in awards if award.withdrawn_at is None]
+
+
+def _credentials_for_awards(
+    *, institution: Institution, awards: list[Award], job: IssuanceJob | None
+) -> tuple[list[IssuedCredential], list[IssuedCredential]]:
+    """The current AchievementCredential of each award, creating queued ones where missing.
+
+    Returns (all credentials in award order, the ones created now).
+    """
+    existing = {
+        credential.award_id: credential
+        for credential in IssuedCredential.objects.filter(
+            award__in=awards, kind=CredentialKind.ACHIEVEMENT, is_current=True
+        )
+    }
+    missing = [award for award in awards if award.pk not in existing]
+    created = []
+    if missing:
+        allocations = status_indexes_allocate(institution=institution, count=len(missing))
+        created = IssuedCredential.objects.bulk_create(
+            [
+                IssuedCredential(
+                    institution=institution,
+                    kind=CredentialKind.ACHIEVEMENT,
+                    learner_id=award.learner_id,
+                    award=award,
+                    job=job,
+                    status_list=status_list,
+                    status_index=index,
+                )
+                for award, (status_list, index) in zip(missing, allocations, strict=True)
+            ]
+        )
+        existing.update({credential.award_id: credential for credential in created})
+    return [existing[award.pk] for award in awards], created
+
+
+def _enqueue_signing(credential_ids: list, *, kind: str = CredentialKind.ACHIEVEMENT) -> None:
+    from .tasks import sign_clr, sign_credentials
+
+    ids = [str(credential_id) for credential_id in credential_ids]
+    if kind == CredentialKind.CLR:
+        for credential_id in ids:
+            transaction.on_commit(lambda credential_id=credential_id: sign_clr.delay(credential_id))
+        return
+    for start in range(0, len(ids), SIGNING_CHUNK):
+        chunk = ids[start : start + SIGNING_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: sign_credentials.delay(chunk))
+
+
+@transaction.atomic
+def credential_issue(*, award: Award, actor=None) -> IssuedCredential:
+    """Issue the award's AchievementCredential (or return the one it already has)."""
+    # Read the row afresh and lock it, so a withdrawal happening now cannot slip past this check.
+    award = Award.objects.select_for_update().select_related("institution").get(pk=award.pk)
+    if award.withdrawn_at is not None:
+        raise ValidationError("A withdrawn award cannot be issued as a credential.")
+    [credential], created = _credentials_for_awards(institution=award.institution, awards=[award], job=None)
+    if created:
+        audit_record(
+            actor=actor, action="credential.queued", institution=award.institution, target=str(credential.id)
+        )
+        _enqueue_signing([credential.id])
+    return credential
+
+
+def clr_content_hash(*, nested_ids, partial: bool) -> str:
+    """What a ClrCredential says, as a hash: the nested credentials (each stable once created) and scope."""
+    payload = "|".join(sorted(str(i) for i in nested_ids)) + f"|partial={partial}"
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@transaction.atomic
+def clr_issue(
+    *, learner: Learner, awards=None, actor=None, job: IssuanceJob | None = None
+) -> IssuedCredential:
+    """Issue a ClrCredential of all the learner's awards, or of a chosen subset (`partial: true`).
+
+    A full CLR whose content did not change since the last one is not signed again: the current one
+    is returned. A new full CLR replaces the current one; the old one stays valid unless revoked.
+    """
+    partial = awards is not None
+    chosen = list(awards) if partial else list(learner.awards.filter(withdrawn_at__isnull=True))
+    if any(award.learner_id != learner.pk for award in chosen):
+        raise ValidationError("A CLR may only contain the learner's own awards.")
+    chosen = _issuable_awards(chosen)
+    if not chosen:
+        raise ValidationError(
+            "There is nothing to put in a CLR: the learner has no awards that can be issued."
+        )
+    nested, created = _credentials_for_awards(institution=learner.institution, awards=chosen, job=job)
+    if created:
+        _enqueue_signing([credential.id for credential in created])
+    content_hash = clr_content_hash(nested_ids=[c.id for c in nested], partial=partial)
+
+    same = IssuedCredential.objects.filter(
+        learner=learner, kind=CredentialKind.CLR, content_hash=content_hash, revoked_at__isnull=True
+    ).exclude(state=CredentialState.FAILED)
+    if not partial:
+        same = same.filter(is_current=True)
+    existing = same.first()
+    if existing is not None:
+        return existing
+
+    [(status_list, index)] = status_indexes_allocate(institution=learner.institution, count=1)
+    if not partial:
+        IssuedCredential.objects.filter(learner=learner, kind=CredentialKind.CLR, is_current=True).update(
+            is_current=False
+        )
+    clr = IssuedCredential.objects.create(
+        institution=learner.institution,
+        kind=CredentialKind.CLR,
+        learner=learner,
+        partial=partial,
+        is_current=not partial,
+        content_hash=content_hash,
+        job=job,
+        status_list=status_list,
+        status_index=index,
+    )
+    clr.nested.set(nested)
+    audit_record(
+        actor=actor, action="clr.queued", institution=learner.institution, target=str(clr.id), partial=partial
+    )
+    _enqueue_signing([clr.id], kind=CredentialKind.CLR)
+    return clr
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a bulk job covers: the awards of a term and/or of chosen achievements (e.g. a program's)."""
+
+    term: str | None = None
+    achievement_ids: tuple[int, ...] = ()
+
+    def describe(self) -> str:
+        parts = []
+        if self.term:
+            parts.append(f"term {self.term}")
+        if self.achievement_ids:
+            parts.append(f"{len(self.achievement_ids)} achievement(s)")
+        return "All awards of " + (", ".join(parts) if parts else "the institution")
+
+    def as_json(self) -> dict:
+        return {"term": self.term, "achievement_ids": list(self.achievement_ids)}
+
+
+def _selected_awards(*, institution: Institution, selection: Selection):
+    awards = Award.objects.filter(institution=institution, withdrawn_at__isnull=True)
+    if selection.term:
+        awards = awards.filter(term=selection.term)
+    if selection.achievement_ids:
+        awards = awards.filter(achievement_id__in=selection.achievement_ids)
+    return awards
+
+
+@transaction.atomic
+def bulk_issue(
+    *, institution: Institution, selection: Selection, actor=None, with_clrs: bool = True
+) -> IssuanceJob:
+    """Issue every selected award not yet issued, then a CLR for each learner whose record changed."""
+    job = IssuanceJob.objects.create(
+        institution=institution, actor=actor if getattr(actor, "pk", None) else None,
+        description=selection.describe(), selection=selection.as_json(),
+    )  # fmt: skip
+    awards = list(
+        _selected_awards(institution=institution, selection=selection)
+        .exclude(credentials__kind=CredentialKind.ACHIEVEMENT, credentials__is_current=True)
+        .order_by("learner_id", "pk")
+    )
+    _credentials, created = _credentials_for_awards(institution=institution, awards=awards, job=job)
+    _enqueue_signing([credential.id for credential in created])
+    if with_clrs:
+        for learner in Learner.objects.filter(pk__in={award.learner_id for award in awards}).order_by("pk"):
+            clr_issue(learner=learner, actor=actor, job=job)
+    # Everything created for this job counts, including credentials of other awards a CLR needed.
+    job.total = IssuedCredential.objects.filter(job=job).count()
+    if job.total == 0:
+        job.state = IssuanceJob.State.DONE
+        job.finished_at = timezone.now()
+    job.save(update_fields=["total", "state", "finished_at"])
+    audit_record(
+        actor=actor,
+        action="issuance_job.started",
+        institution=institution,
+        target=str(job.id),
+        total=job.total,
+    )
+    return job
+
+
+# --- signing (called by the Celery tasks) -------------------------------------------------------
+
+
+def _achievement_rows(ids):
+    return (
+        IssuedCredential.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, state=CredentialState.QUEUED, kind=CredentialKind.ACHIEVEMENT)
+        .select_related(
+            "institution", "learner", "status_list__institution", "award__achievement_version__achievement",
+        )
+        .prefetch_related(
+            "award__results__result_description", "award__results__achieved_level", "award__evidence",
+            "award__achievement_version__alignments",
+            "award__achievement_version__result_descriptions__levels",
+        )
+        .order_by("created_at", "pk")
+    )  # fmt: skip
+
+
+def _count_for_jobs(outcomes: list[tuple[IssuedCredential, bool]]) -> None:
+    """Add this batch's signed/failed counts to their jobs, and close jobs that are complete."""
+    per_job: dict = {}
+    for credential, ok in outcomes:
+        if credential.job_id:
+            signed, failed = per_job.get(credential.job_id, (0, 0))
+            per_job[credential.job_id] = (signed + ok, failed + (not ok))
+    for job_id, (signed, failed) in per_job.items():
+        IssuanceJob.objects.filter(pk=job_id).update(signed=F("signed") + signed, failed=F("failed") + failed)
+        IssuanceJob.objects.filter(pk=job_id, state=IssuanceJob.State.RUNNING).filter(
+            signed__gte=F("total") - F("failed")
+        ).update(
+            state=_finished_state(),
+            finished_at=timezone.now(),
+        )
+
+
+def _finished_state():
+    return Case(
+        When(failed__gt=0, then=Value(IssuanceJob.State.DONE_WITH_FAILURES)),
+        default=Value(IssuanceJob.State.DONE),
+    )
+
+
+def _sign_one(credential: IssuedCredential, unsigned_builder) -> bool:
+    """Build, check and sign one credential in memory. A permanent problem marks it failed with a reason."""
+    credential.attempts += 1
+    try:
+        unsigned = unsigned_builder()
+        credential.document, credential.signing_key = document_sign(
+            institution=credential.institution, document=unsigned
+        )
+    except (VcError, ValidationError, NoActiveKeyError) as exc:
+        reason = getattr(exc, "reason", None) or "; ".join(getattr(exc, "messages", [])) or str(exc)
+        issues = getattr(exc, "issues", None)
+        if issues:
+            reason += " " + "; ".join(str(issue) for issue in issues[:5])
+        credential.state = CredentialState.FAILED
+        credential.error = reason
+        logger.warning("credential %s failed permanently: %s", credential.id, reason)
+        return False
+    credential.state = CredentialState.SIGNED
+    credential.error = ""
+    credential.signed_at = timezone.now()
+    return True
+
+
+_SIGNED_FIELDS = ["state", "error", "attempts", "document", "signing_key", "signed_at", "updated_at"]
+
+
+@transaction.atomic
+def credentials_sign(*, credential_ids: list) -> tuple[int, int]:
+    """Sign the queued AchievementCredentials among `credential_ids`; returns (signed, failed).
+
+    Rows are locked while they are signed, so a second run of the same task waits and then finds
+    them signed: redelivery never signs a credential twice.
+    """
+    rows = list(_achievement_rows(credential_ids))
+    if not rows:
+        return 0, 0
+    cache = builders.DocumentCache()
+    outcomes = [
+        (
+            row,
+            _sign_one(
+                row, lambda row=row: builders.achievement_credential_document(credential=row, cache=cache)
+            ),
+        )
+        for row in rows
+    ]
+    now = timezone.now()
+    for row, _ok in outcomes:
+        row.updated_at = now
+    IssuedCredential.objects.bulk_update(rows, _SIGNED_FIELDS, batch_size=500)
+    _count_for_jobs(outcomes)
+    signed = sum(ok for _row, ok in outcomes)
+    return signed, len(outcomes) - signed
+
+
+@transaction.atomic
+def clr_sign(*, credential_id) -> IssuedCredential | None:
+    """Sign a queued ClrCredential, first signing any nested credential still queued."""
+    clr = (
+        IssuedCredential.objects.select_for_update(of=("self",))
+        .select_related("institution", "learner", "status_list__institution")
+        .filter(pk=credential_id, kind=CredentialKind.CLR, state=CredentialState.QUEUED)
+        .first()
+    )
+    if clr is None:
+        return None
+    nested_ids = list(clr.nested.values_list("pk", flat=True))
+    credentials_sign(credential_ids=nested_ids)
+    nested = list(
+        IssuedCredential.objects.filter(pk__in=nested_ids)
+        .select_related("award__achievement_version__achievement")
+        .order_by("award__term", "award__awarded_date", "pk")
+    )
+    not_signed = [item for item in nested if item.state != CredentialState.SIGNED]
+    if not_signed:
+        clr.state = CredentialState.FAILED
+        clr.attempts += 1
+        clr.error = f"{len(not_signed)} of the nested credentials could not be signed: " + "; ".join(
+            f"{item.award}: {item.error}" for item in not_signed[:3]
+        )
+        ok = False
+    else:
+        ok = _sign_one(clr, lambda: builders.clr_credential_document(credential=clr, nested=nested))
+    clr.save(update_fields=_SIGNED_FIELDS)
+    _count_for_jobs([(clr, ok)])
+    return clr
+
+
+# --- jobs -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def job_retry_failed(*, job: IssuanceJob, actor=None) -> int:
+    """Queue the job's failed credentials again (after the cause was fixed); returns how many."""
+    failed = list(job.credentials.filter(state=CredentialState.FAILED))
+    if not failed:
+        return 0
+    IssuedCredential.objects.filter(pk__in=[c.pk for c in failed]).update(
+        state=CredentialState.QUEUED, error=""
+    )
+    IssuanceJob.objects.filter(pk=job.pk).update(
+        failed=F("failed") - len(failed), state=IssuanceJob.State.RUNNING, finished_at=None
+    )
+    _enqueue_signing([c.id for c in failed if c.kind == CredentialKind.ACHIEVEMENT])
+    _enqueue_signing([c.id for c in failed if c.kind == CredentialKind.CLR], kind=CredentialKind.CLR)
+    audit_record(
+        actor=actor,
+        action="issuance_job.retried",
+        institution=job.institution,
+        target=str(job.id),
+        count=len(failed),
+    )
+    return len(failed)
+
+
+def job_requeue_stalled(*, job: IssuanceJob) -> int:
+    """Send the job's still-queued credentials to the workers again (e.g. after a worker machine died).
+
+    Harmless when they are in fact being signed: signing is idempotent.
+    """
+    queued = job.credentials.filter(state=CredentialState.QUEUED)
+    with transaction.atomic():
+        _enqueue_signing(list(queued.filter(kind=CredentialKind.ACHIEVEMENT).values_list("pk", flat=True)))
+        _enqueue_signing(
+            list(queued.filter(kind=CredentialKind.CLR).values_list("pk", flat=True)), kind=CredentialKind.CLR
+        )
+    return queued.count()
+
+
+# --- revocation and suspension ---------------------------------------------------------------------
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give a reason: it is kept in the audit history.")
+    return reason
+
+
+@transaction.atomic
+def credential_revoke(*, credential: IssuedCredential, reason: str, actor=None) -> IssuedCredential:
+    """Revoke for good: the revocation bit is set and the status list re-signed."""
+    reason = _require_reason(reason)
+    if credential.is_revoked:
+        return credential
+    credential.revoked_at = timezone.now()
+    credential.revocation_reason = reason
+    credential.is_current = False if credential.kind == CredentialKind.ACHIEVEMENT else credential.is_current
+    credential.save(update_fields=["revoked_at", "revocation_reason", "is_current", "updated_at"])
+    if credential.status_list_id is not None:
+        status_bit_set(
+            status_list=credential.status_list,
+            index=credential.status_index,
+            purpose=StatusPurpose.REVOCATION,
+            value=True,
+        )
+    audit_record(
+        actor=actor,
+        action="credential.revoked",
+        institution=credential.institution,
+        target=str(credential.id),
+        reason=reason,
+    )
+    return credential
+
+
+@transaction.atomic
+def credential_suspend(*, credential: IssuedCredential, reason: str, actor=None) -> IssuedCredential:
+    """Suspend until further notice (reversible)."""
+    reason = _require_reason(reason)
+    if credential.is_revoked:
+        raise ValidationError("A revoked credential cannot be suspended.")
+    credential.suspended_at = timezone.now()
+    credential.suspension_reason = reason
+    credential.save(update_fields=["suspended_at", "suspension_reason", "updated_at"])
+    status_bit_set(
+        status_list=credential.status_list,
+        index=credential.status_index,
+        purpose=StatusPurpose.SUSPENSION,
+        value=True,
+    )
+    audit_record(
+        actor=actor,
+        action="credential.suspended",
+        institution=credential.institution,
+        target=str(credential.id),
+        reason=reason,
+    )
+    return credential
+
+
+@transaction.atomic
+def credential_unsuspend(*, credential: IssuedCredential, actor=None) -> IssuedCredential:
+    """Lift a suspension."""
+    if not credential.is_suspended:
+        return credential
+    credential.suspended_at = None
+    credential.suspension_reason = ""
+    credential.save(update_fields=["suspended_at", "suspension_reason", "updated_at"])
+    status_bit_set(
+        status_list=credential.status_list,
+        index=credential.status_index,
+        purpose=StatusPurpose.SUSPENSION,
+        value=False,
+    )
+    audit_record(
+        actor=actor,
+        action="credential.unsuspended",
+        institution=credential.institution,
+        target=str(credential.id),
+    )
+    return credential
+
+
+@transaction.atomic
+def award_credentials_revoke(*, award: Award, reason: str, actor=None) -> int:
+    """Revoke every credential issued for an award (e.g. when it is withdrawn); returns how many."""
+    credentials = list(
+        IssuedCredential.objects.filter(award=award, revoked_at__isnull=True).select_related("status_list")
+    )
+    for credential in credentials:
+        credential_revoke(credential=credential, reason=reason, actor=actor)
+    return len(credentials)

@@ -1,0 +1,210 @@
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import quote_etag
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from achievements.models import Achievement, Award, Learner
+from institutions.models import Role
+from institutions.permissions import institution_role_required
+from institutions.views import json_ld_response, wants_json_ld
+
+from . import selectors, services
+from .models import CredentialState, IssuanceJob, IssuedCredential, StatusList, StatusPurpose
+from .signing import document_jwt
+from .status_lists import STATUS_LIST_TTL, status_list_publish
+from .verification import credential_verify
+
+STAFF = (Role.ADMIN, Role.REGISTRAR)
+
+
+def _visible_credential(request, credential_id) -> IssuedCredential:
+    """The credential, if the visitor is its learner or staff of its institution; 404 for anyone else."""
+    credential = get_object_or_404(
+        IssuedCredential.objects.select_related("institution", "learner", "award", "signing_key"),
+        pk=credential_id,
+    )
+    if not selectors.credential_visible_to(credential=credential, user=request.user):
+        raise Http404("No such credential.")
+    return credential
+
+
+@require_GET
+def detail(request, credential_id):
+    credential = _visible_credential(request, credential_id)
+    if wants_json_ld(request):
+        if credential.state != CredentialState.SIGNED:
+            return JsonResponse(
+                {
+                    "message": f"The credential is {credential.state}, not signed yet.",
+                    "extra": {"state": credential.state},
+                },
+                status=409,
+            )
+        return json_ld_response(credential.document)
+    result = credential_verify(document_or_jwt=credential.document) if credential.document else None
+    return render(
+        request,
+        "credentials/detail.html",
+        {
+            "credential": credential,
+            "result": result,
+            "document_json": json.dumps(credential.document, indent=2) if credential.document else "",
+            "is_staff": selectors.is_institution_staff(user=request.user, institution=credential.institution),
+        },
+    )
+
+
+@require_GET
+def download_json(request, credential_id):
+    credential = _visible_credential(request, credential_id)
+    if credential.state != CredentialState.SIGNED:
+        raise Http404("The credential is not signed yet.")
+    response = HttpResponse(json.dumps(credential.document, indent=2), content_type="application/ld+json")
+    response["Content-Disposition"] = f'attachment; filename="credential-{credential.id}.json"'
+    return response
+
+
+@require_GET
+def download_jwt(request, credential_id):
+    credential = _visible_credential(request, credential_id)
+    if credential.state != CredentialState.SIGNED:
+        raise Http404("The credential is not signed yet.")
+    token = selectors.credential_jwt(credential=credential, sign=document_jwt)
+    response = HttpResponse(token, content_type="application/vc+jwt")
+    response["Content-Disposition"] = f'attachment; filename="credential-{credential.id}.jwt"'
+    return response
+
+
+@require_GET
+def status_list(request, slug, number, purpose):
+    if purpose not in StatusPurpose.values:
+        raise Http404("Unknown status purpose.")
+    found = get_object_or_404(StatusList, institution__slug=slug, number=number)
+    published = status_list_publish(status_list_id=found.pk)
+    etag = quote_etag(f"{published.pk}-{published.signed_revision}-{purpose}")
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = json_ld_response(getattr(published, f"{purpose}_document"))
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={int(STATUS_LIST_TTL.total_seconds())}"
+    return response
+
+
+# --- registrar pages -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@institution_role_required(*STAFF)
+def jobs(request):
+    institution = request.institution
+    terms = selectors.terms_of(institution=institution)
+    if request.method == "POST":
+        term = request.POST.get("term") or None
+        achievement_ids = tuple(
+            Achievement.objects.filter(
+                institution=institution,
+                pk__in=[v for v in request.POST.getlist("achievement") if v.isdigit()],
+            ).values_list("pk", flat=True)
+        )
+        if term and term not in terms:
+            messages.error(request, f"There are no awards in the term {term!r}.")
+        else:
+            job = services.bulk_issue(
+                institution=institution,
+                selection=services.Selection(term=term, achievement_ids=achievement_ids),
+                actor=request.user,
+            )
+            messages.success(request, f"Issuing {job.total} credential(s): {job.description}.")
+            return redirect("credentials:job", slug=institution.slug, job_id=job.id)
+    return render(
+        request,
+        "credentials/jobs.html",
+        {
+            "institution": institution,
+            "jobs": institution.issuance_jobs.all()[:50],
+            "terms": terms,
+            "programs": selectors.programs_of(institution=institution),
+            "section": "issuance",
+        },
+    )
+
+
+@require_GET
+@institution_role_required(*STAFF)
+def job(request, job_id):
+    found = get_object_or_404(IssuanceJob, institution=request.institution, pk=job_id)
+    failures = found.credentials.filter(state=CredentialState.FAILED).select_related(
+        "award__achievement", "learner"
+    )
+    if request.GET.get("format") == "json":
+        return JsonResponse(selectors.job_progress(job=found))
+    return render(
+        request,
+        "credentials/job.html",
+        {"institution": request.institution, "job": found, "failures": failures[:200], "section": "issuance"},
+    )
+
+
+@require_POST
+@institution_role_required(*STAFF)
+def job_retry(request, job_id):
+    found = get_object_or_404(IssuanceJob, institution=request.institution, pk=job_id)
+    count = services.job_retry_failed(job=found, actor=request.user)
+    messages.success(request, f"{count} failed credential(s) queued again.")
+    return redirect("credentials:job", slug=request.institution.slug, job_id=found.id)
+
+
+@require_POST
+@institution_role_required(*STAFF)
+def learner_issue(request, learner_id):
+    learner = get_object_or_404(Learner, institution=request.institution, pk=learner_id)
+    try:
+        clr = services.clr_issue(learner=learner, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("achievements:learner", slug=request.institution.slug, learner_id=learner.pk)
+    messages.success(request, "The Comprehensive Learner Record is being signed.")
+    return redirect("credentials:detail", credential_id=clr.id)
+
+
+@require_POST
+@institution_role_required(*STAFF)
+def award_issue(request, award_id):
+    award = get_object_or_404(Award, institution=request.institution, pk=award_id)
+    try:
+        credential = services.credential_issue(award=award, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("achievements:learner", slug=request.institution.slug, learner_id=award.learner_id)
+    return redirect("credentials:detail", credential_id=credential.id)
+
+
+@require_POST
+@institution_role_required(*STAFF)
+def credential_action(request, credential_id, action):
+    credential = get_object_or_404(
+        IssuedCredential.objects.select_related("status_list", "institution"),
+        institution=request.institution,
+        pk=credential_id,
+    )
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "revoke":
+            services.credential_revoke(credential=credential, reason=reason, actor=request.user)
+            messages.warning(request, "The credential is revoked: verifiers will now report it as revoked.")
+        elif action == "suspend":
+            services.credential_suspend(credential=credential, reason=reason, actor=request.user)
+            messages.warning(request, "The credential is suspended until you lift the suspension.")
+        elif action == "unsuspend":
+            services.credential_unsuspend(credential=credential, actor=request.user)
+            messages.success(request, "The suspension is lifted.")
+        else:
+            raise PermissionDenied("Unknown action.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("credentials:detail", credential_id=credential.id)

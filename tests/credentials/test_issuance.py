@@ -1,0 +1,181 @@
+"""Issuing through the services, with tasks run in-process (the Celery worker is exercised in tests/e2e)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from achievements.services import award_withdraw
+from credentials import services
+from credentials.models import CredentialKind, CredentialState, IssuanceJob, IssuedCredential
+from credentials.verification import credential_verify
+from vc.schema import validate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_award_is_issued_as_a_signed_schema_valid_openbadgecredential(awards, institution):
+    award = awards[0]
+    credential = services.credential_issue(award=award)
+    credential.refresh_from_db()
+
+    assert credential.state == CredentialState.SIGNED, credential.error
+    document = credential.document
+    assert validate(document, "AchievementCredential") == []
+    assert document["id"] == credential.url
+    assert document["issuer"]["id"] == institution.did
+    assert document["credentialSubject"]["achievement"]["humanCode"] == "CS 101"
+    assert document["credentialSubject"]["result"][0]["value"] == "A"
+    assert document["credentialSubject"]["term"] == "Fall 2020"
+    assert document["credentialStatus"]["statusPurpose"] == "revocation"
+    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert document["proof"]["verificationMethod"] == credential.signing_key.verification_method
+    # The learner's email is only there hashed.
+    assert award.learner.email not in str(document)
+
+    result = credential_verify(document_or_jwt=document)
+    assert result.verdict == "verified", result.to_dict()
+
+
+def test_issuing_twice_returns_the_same_credential(awards):
+    first = services.credential_issue(award=awards[0])
+    second = services.credential_issue(award=awards[0])
+    assert first.pk == second.pk
+    assert IssuedCredential.objects.filter(award=awards[0]).count() == 1
+
+
+def test_running_the_signing_task_again_changes_nothing(awards):
+    credential = services.credential_issue(award=awards[0])
+    credential.refresh_from_db()
+    signed_document = credential.document
+    assert services.credentials_sign(credential_ids=[credential.pk]) == (0, 0)
+    credential.refresh_from_db()
+    assert credential.document == signed_document
+
+
+def test_a_withdrawn_award_is_not_issued(awards):
+    award_withdraw(award=awards[0], reason="Academic misconduct")
+    with pytest.raises(ValidationError, match="withdrawn"):
+        services.credential_issue(award=awards[0])
+
+
+def test_a_clr_nests_every_signed_credential_and_the_program_they_are_part_of(learner, awards, catalog):
+    clr = services.clr_issue(learner=learner)
+    clr.refresh_from_db()
+
+    assert clr.state == CredentialState.SIGNED, clr.error
+    document = clr.document
+    assert validate(document, "ClrCredential") == []
+    subject = document["credentialSubject"]
+    assert len(subject["verifiableCredential"]) == 3
+    names = {achievement["name"] for achievement in subject["achievement"]}
+    assert "BSc Computer Science" in names
+    assert {a["associationType"] for a in subject["association"]} == {"isPartOf"}
+    assert len(subject["association"]) == 3
+    assert "partial" not in document or document["partial"] is False
+
+    result = credential_verify(document_or_jwt=document)
+    assert result.verdict == "verified", result.to_dict()
+    assert len(result.nested) == 3
+
+
+def test_a_clr_whose_content_did_not_change_is_not_signed_again(learner, awards):
+    first = services.clr_issue(learner=learner)
+    second = services.clr_issue(learner=learner)
+    assert first.pk == second.pk
+    assert IssuedCredential.objects.filter(kind=CredentialKind.CLR).count() == 1
+
+
+def test_a_new_award_makes_a_new_clr_and_the_old_one_stays_valid(learner, awards, catalog, institution):
+    from achievements.services import award_create
+    from tests.factories import make_achievement
+
+    first = services.clr_issue(learner=learner)
+    extra = make_achievement(institution, "CS 999", name="Capstone")
+    award_create(learner=learner, achievement=extra, term="Spring 2024")
+    second = services.clr_issue(learner=learner)
+
+    assert second.pk != first.pk
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert not first.is_current and second.is_current
+    assert len(second.document["credentialSubject"]["verifiableCredential"]) == 4
+    assert credential_verify(document_or_jwt=first.document).verdict == "verified"
+
+
+def test_a_subset_clr_is_partial(learner, awards):
+    clr = services.clr_issue(learner=learner, awards=awards[:2])
+    clr.refresh_from_db()
+    assert clr.document["partial"] is True
+    assert len(clr.document["credentialSubject"]["verifiableCredential"]) == 2
+
+
+def test_status_indexes_are_unique_and_spread_over_the_list(learner, awards, institution):
+    services.clr_issue(learner=learner)
+    indexes = list(IssuedCredential.objects.values_list("status_list_id", "status_index"))
+    assert len(indexes) == len(set(indexes)) == 4
+    assert max(index for _, index in indexes) > 1000  # random positions, not 0, 1, 2, 3
+
+
+def test_revoking_makes_the_credential_fail_verification_as_revoked(awards, registrar_user):
+    credential = services.credential_issue(award=awards[0])
+    credential.refresh_from_db()
+    services.credential_revoke(credential=credential, reason="Issued in error", actor=registrar_user)
+
+    result = credential_verify(document_or_jwt=credential.document)
+    assert result.verdict == "not_valid"
+    assert "revoked" in result.check("status").message
+
+
+def test_suspension_is_reported_and_can_be_lifted(awards, registrar_user):
+    credential = services.credential_issue(award=awards[0])
+    credential.refresh_from_db()
+    services.credential_suspend(credential=credential, reason="Under review", actor=registrar_user)
+    result = credential_verify(document_or_jwt=credential.document)
+    assert result.verdict == "not_valid"
+    assert "suspended" in result.check("status").message
+
+    services.credential_unsuspend(credential=credential, actor=registrar_user)
+    assert credential_verify(document_or_jwt=credential.document).verdict == "verified"
+
+
+def test_withdrawing_an_award_revokes_its_credential(awards, registrar_user):
+    credential = services.credential_issue(award=awards[0])
+    services.award_credentials_revoke(award=awards[0], reason="Award withdrawn", actor=registrar_user)
+    credential.refresh_from_db()
+    assert credential.is_revoked
+    assert credential.revocation_reason == "Award withdrawn"
+
+
+def test_a_bulk_job_issues_a_term_and_the_clrs_of_its_learners(learner, awards, institution, registrar_user):
+    job = services.bulk_issue(
+        institution=institution, selection=services.Selection(term="Fall 2020"), actor=registrar_user
+    )
+    job.refresh_from_db()
+    # The term's one award, the CLR of its learner, and the learner's other awards the CLR nests.
+    assert job.total == 4
+    assert (job.signed, job.failed) == (4, 0)
+    assert job.state == IssuanceJob.State.DONE
+    assert IssuedCredential.objects.filter(kind=CredentialKind.CLR, learner=learner).count() == 1
+
+    again = services.bulk_issue(institution=institution, selection=services.Selection(term="Fall 2020"))
+    assert again.total == 0
+    assert again.state == IssuanceJob.State.DONE
+
+
+def test_a_credential_that_fails_its_schema_is_marked_failed_with_the_field_named(awards, monkeypatch):
+    from credentials import builders
+    from vc.errors import SchemaError
+    from vc.schema import SchemaIssue
+
+    def broken(**kwargs):
+        raise SchemaError(
+            "The document does not meet the AchievementCredential schema.",
+            issues=[
+                SchemaIssue("$.credentialSubject.achievement.criteria", "required", "criteria is required")
+            ],
+        )
+
+    monkeypatch.setattr(builders, "achievement_credential_document", broken)
+    credential = services.credential_issue(award=awards[0])
+    credential.refresh_from_db()
+    assert credential.state == CredentialState.FAILED
+    assert "$.credentialSubject.achievement.criteria" in credential.error
