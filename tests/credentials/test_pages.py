@@ -1,0 +1,158 @@
+"""The credential pages and endpoints, through HTTP."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from credentials import services
+from credentials.models import CredentialKind, IssuanceJob, IssuedCredential
+from institutions.models import Role
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def credential(awards):
+    issued = services.credential_issue(award=awards[0])
+    issued.refresh_from_db()
+    return issued
+
+
+def test_the_learner_sees_their_credential_as_a_page_and_as_json_ld(client, login, student_user, credential):
+    login(student_user)
+    page = client.get(credential.get_absolute_url())
+    assert page.status_code == 200
+    assert b"Verified" in page.content
+    assert b"Computing 1" in page.content
+
+    machine = client.get(credential.get_absolute_url(), HTTP_ACCEPT="application/ld+json")
+    assert machine.status_code == 200
+    assert machine["Content-Type"] == "application/ld+json"
+    assert machine.json()["proof"]["proofValue"] == credential.document["proof"]["proofValue"]
+
+
+def test_the_json_and_jwt_downloads_carry_the_credential(client, login, student_user, credential):
+    from credentials.verification import credential_verify
+
+    login(student_user)
+    json_download = client.get(f"/credentials/{credential.id}.json")
+    assert json_download.status_code == 200
+    assert "attachment" in json_download["Content-Disposition"]
+    jwt_download = client.get(f"/credentials/{credential.id}.jwt")
+    token = jwt_download.content.decode()
+    assert token.count(".") == 2
+    result = credential_verify(document_or_jwt=token)
+    assert result.check("proof").status == "passed", result.to_dict()
+
+
+def test_nobody_else_sees_a_credential(client, login, credential, institution, other_institution):
+    assert client.get(credential.get_absolute_url()).status_code == 404
+    other_student = MembershipFactory(institution=institution, role=Role.STUDENT).user
+    assert login(other_student).get(credential.get_absolute_url()).status_code == 404
+    outsider = MembershipFactory(institution=other_institution, role=Role.REGISTRAR).user
+    assert (
+        login(outsider).get(credential.get_absolute_url(), HTTP_ACCEPT="application/ld+json").status_code
+        == 404
+    )
+
+
+def test_the_status_list_is_public_signed_and_cacheable(client, credential):
+    url = credential.document["credentialStatus"]["statusListCredential"]
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    response = client.get("/" + path)
+    assert response.status_code == 200
+    assert "max-age=300" in response["Cache-Control"]
+    document = response.json()
+    assert document["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert client.get("/" + path, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_a_registrar_revokes_through_the_page_and_the_list_changes(client, login, registrar_user, credential):
+    url = credential.document["credentialStatus"]["statusListCredential"]
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    before = client.get(path).json()["credentialSubject"]["encodedList"]
+
+    login(registrar_user)
+    refused = client.post(
+        f"/institutions/{credential.institution.slug}/credentials/{credential.id}/revoke", {}
+    )
+    assert refused.status_code == 302
+    credential.refresh_from_db()
+    assert not credential.is_revoked  # no reason, no revocation
+
+    client.post(
+        f"/institutions/{credential.institution.slug}/credentials/{credential.id}/revoke",
+        {"reason": "Issued in error"},
+    )
+    credential.refresh_from_db()
+    assert credential.is_revoked
+    assert client.get(path).json()["credentialSubject"]["encodedList"] != before
+    page = client.get(credential.get_absolute_url())
+    assert b"Not valid" in page.content
+    assert b"revoked" in page.content
+    assert credential.institution.audit_entries.filter(
+        action="credential.revoked", actor=registrar_user
+    ).exists()
+
+
+def test_students_cannot_revoke_or_run_jobs(client, login, student_user, credential):
+    login(student_user)
+    slug = credential.institution.slug
+    assert (
+        client.post(f"/institutions/{slug}/credentials/{credential.id}/revoke", {"reason": "x"}).status_code
+        == 403
+    )
+    assert client.get(f"/institutions/{slug}/issuance/").status_code == 403
+    credential.refresh_from_db()
+    assert not credential.is_revoked
+
+
+def test_a_registrar_starts_a_job_and_follows_its_progress(
+    client, login, registrar_user, awards, institution
+):
+    login(registrar_user)
+    response = client.post(f"/institutions/{institution.slug}/issuance/", {"term": "Fall 2021"})
+    job = IssuanceJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/institutions/{institution.slug}/issuance/{job.id}/"
+    page = client.get(response["Location"])
+    assert b"signed" in page.content
+    progress = client.get(response["Location"] + "?format=json").json()
+    assert progress["total"] == job.total == 4
+    assert progress["signed"] == 4
+    assert progress["state"] == "done"
+
+
+def test_an_unknown_term_is_refused_with_a_message(client, login, registrar_user, awards, institution):
+    login(registrar_user)
+    response = client.post(
+        f"/institutions/{institution.slug}/issuance/", {"term": "Summer 1999"}, follow=True
+    )
+    assert b"There are no awards in the term" in response.content
+    assert not IssuanceJob.objects.exists()
+
+
+def test_the_command_issues_a_term_and_waits(awards, institution, capsys):
+    call_command("issue_credentials", "--institution", institution.slug, "--term", "Fall 2022", "--wait")
+    out = capsys.readouterr().out
+    assert "Done: 4 signed, 0 failed." in out
+    assert IssuedCredential.objects.filter(kind=CredentialKind.CLR).count() == 1
+
+
+def test_the_command_exits_non_zero_when_credentials_fail(awards, institution, monkeypatch):
+    from credentials import builders
+    from vc.errors import SchemaError
+
+    def broken(**kwargs):
+        raise SchemaError("criteria is required at $.credentialSubject.achievement.criteria")
+
+    monkeypatch.setattr(builders, "achievement_credential_document", broken)
+    with pytest.raises(CommandError, match="failed"):
+        call_command("issue_credentials", "--institution", institution.slug, "--no-clr", "--wait")
+
+
+def test_the_command_names_an_unknown_institution():
+    with pytest.raises(CommandError, match="No institution with the slug 'nowhere'"):
+        call_command("issue_credentials", "--institution", "nowhere")
