@@ -61,3 +61,31 @@ def login(client):
 @pytest.fixture(autouse=True)
 def _media_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def course(institution):
+    """CS 101 in the institution's catalog: a 4-credit course graded A–F, passing at D."""
+    from tests.factories import make_achievement
+
+    return make_achievement(institution, "CS 101", name="Introduction to Programming")
+
+
+@pytest.fixture
+def learner(institution):
+    from tests.factories import LearnerFactory
+
+    return LearnerFactory(institution=institution)
+
+
+@pytest.fixture
+def award(course, learner):
+    from achievements.services import award_create
+
+    return award_create(
+        learner=learner,
+        achievement=course,
+        term="Fall 2025",
+        results=[{"result_description": course.current_version.result_descriptions.get(), "value": "A-"}],
+        credits_earned=4,
+    )

@@ -40,3 +40,47 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     institution = factory.SubFactory(InstitutionFactory)
     role = Role.STUDENT
+
+
+# --- achievements: catalog entries are made through the service, so each has its first version.
+
+LETTER_SCALE = ["A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "F"]
+LETTER_GRADE = {
+    "name": "Final grade",
+    "result_type": "LetterGrade",
+    "allowed_values": LETTER_SCALE,
+    "required_value": "D",
+}
+
+
+def make_achievement(institution, human_code="CS 101", *, results=None, alignments=(), **fields):
+    """A catalog achievement (default: a 4-credit course graded A–F)."""
+    from achievements.services import achievement_create
+
+    values = {
+        "achievement_type": "Course",
+        "name": f"Course {human_code}",
+        "description": f"The course {human_code}.",
+        "criteria_narrative": "Pass the course with a D or better.",
+        "credits_available": 4,
+        "in_language": "en",
+    }
+    values.update(fields)
+    return achievement_create(
+        institution=institution,
+        human_code=human_code,
+        fields=values,
+        result_descriptions=[LETTER_GRADE] if results is None else results,
+        alignments=list(alignments),
+    )
+
+
+class LearnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "achievements.Learner"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    student_id = factory.Sequence(lambda n: f"S{n:06d}")
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda o: f"{o.student_id.lower()}@students.example.edu")

@@ -8,6 +8,7 @@ when something changed and leaves it alone otherwise, so importing a file twice 
 
 import contextlib
 import sqlite3
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,9 +29,16 @@ from ..models import (
     Learner,
     ResultDescription,
 )
+from .fast_insert import insert_rows
 from .rows import AwardRow, Problem
 
 BATCH_SIZE = 2000
+AWARD_COLUMNS = (
+    "uuid", "institution_id", "learner_id", "achievement_id", "achievement_version_id", "term",
+    "credits_earned", "activity_start_date", "activity_end_date", "awarded_date", "narrative", "source",
+    "source_reference", "withdrawn_reason", "created_at", "updated_at",
+)  # fmt: skip
+RESULT_COLUMNS = ("award_id", "result_description_id", "value", "status", "achieved_level_id")
 FAILING_STATUSES = ("Failed", "Withdrew")
 
 
@@ -312,17 +320,14 @@ class _Writer:
             award = existing.get((learner.pk, achievement.pk, row.term))
             if award is None:
                 fields, results = self._desired(row, achievement.current_version_id)
-                award = Award(
-                    institution=self.institution,
-                    learner=learner,
-                    achievement=achievement,
-                    achievement_version_id=achievement.current_version_id,
-                    term=row.term,
-                    source=self.source,
-                    source_reference=f"{self.reference} line {row.line}"[:200],
-                    **fields,
-                )
-                new_awards.append(award)
+                new_awards.append(
+                    (
+                        uuid.uuid4(), self.institution.pk, learner.pk, achievement.pk,
+                        achievement.current_version_id, row.term, fields["credits_earned"],
+                        fields["activity_start_date"], fields["activity_end_date"], fields["awarded_date"],
+                        "", self.source, f"{self.reference} line {row.line}"[:200], "", now, now,
+                    )
+                )  # fmt: skip
                 new_award_results.append(results)
                 continue
             if award.withdrawn_at is not None:
@@ -351,12 +356,9 @@ class _Writer:
                     },
                 )
             )
-        if new_awards:
-            Award.objects.bulk_create(new_awards)
-            history.extend(
-                AwardChange(award=award, action="created", actor=self.actor, source=award.source_reference)
-                for award in new_awards
-            )
+        # A new award's history starts with its own created_at and source_reference (file and line);
+        # the import run and its audit entry say who imported the file.
+        new_ids = insert_rows(Award, AWARD_COLUMNS, new_awards)
         if changed:
             Award.objects.bulk_update(
                 changed,
@@ -370,19 +372,17 @@ class _Writer:
                 ],
             )
             AwardResult.objects.filter(award_id__in=[award.pk for award in changed]).delete()
-        rows = [
-            AwardResult(
-                award=award,
-                result_description_id=description_id,
-                value=value,
-                status=status,
-                achieved_level_id=level,
-            )
-            for award, results in zip(new_awards + changed, new_award_results + changed_results, strict=True)
-            for description_id, value, status, level in results
-        ]
-        if rows:
-            AwardResult.objects.bulk_create(rows)
+        award_ids = new_ids + [award.pk for award in changed]
+        insert_rows(
+            AwardResult,
+            RESULT_COLUMNS,
+            [
+                (award_id, *result)
+                for award_id, results in zip(award_ids, new_award_results + changed_results, strict=True)
+                for result in results
+            ],
+            returning=False,
+        )
         if history:
             AwardChange.objects.bulk_create(history)
         self.report.created += len(new_awards)
