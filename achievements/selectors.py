@@ -44,7 +44,9 @@ def achievements_for_catalog(
         achievements = achievements.filter(current_version__achievement_type=achievement_type)
     if field_of_study:
         achievements = achievements.filter(current_version__field_of_study=field_of_study)
-    return achievements.annotate(award_count=Count("awards", filter=Q(awards__withdrawn_at__isnull=True)))
+    return achievements.annotate(
+        award_count=Count("awards", filter=Q(awards__withdrawn_at__isnull=True))
+    ).order_by("human_code")
 
 
 def catalog_facets(*, institution: Institution) -> dict:
@@ -185,7 +187,7 @@ def learners_search(*, institution: Institution, query: str = "") -> QuerySet[Le
             | Q(family_name__icontains=query)
             | Q(email__icontains=query)
         )
-    return learners.annotate(award_count=Count("awards"))
+    return learners.annotate(award_count=Count("awards")).order_by("family_name", "given_name", "student_id")
 
 
 def learner_get(*, institution: Institution, learner_id: int) -> Learner:

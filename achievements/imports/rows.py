@@ -19,7 +19,8 @@ class Problem:
         return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
 
     def __str__(self) -> str:
-        where = f"{self.file} line {self.line}" + (f", column {self.column}" if self.column else "")
+        where = self.file + (f" line {self.line}" if self.line else "")
+        where += f", column {self.column}" if self.column else ""
         return f"{where}: {self.message}"
 
 

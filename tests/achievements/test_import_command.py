@@ -21,8 +21,19 @@ HEADER = (
 )
 
 
-def row(student="S1", code="CS 101", term="Fall 2025", result="A", credits="4", given="Maya", family="Chen",
-        email=None, start="2025-09-01", end="2025-12-15", awarded="2025-12-20"):
+def row(
+    student="S1",
+    code="CS 101",
+    term="Fall 2025",
+    result="A",
+    credits="4",
+    given="Maya",
+    family="Chen",
+    email=None,
+    start="2025-09-01",
+    end="2025-12-15",
+    awarded="2025-12-20",
+):
     email = email if email is not None else f"{student.lower()}@students.example.edu"
     return f"{student},{given},{family},{email},{code},{term},{result},{credits},{start},{end},{awarded}\n"
 
@@ -35,7 +46,9 @@ def write(tmp_path, text, name="awards.csv"):
 
 def run(path, institution, *args):
     out = io.StringIO()
-    call_command("import_records", str(path), "--institution", institution.slug, "--no-progress", *args, stdout=out)
+    call_command(
+        "import_records", str(path), "--institution", institution.slug, "--no-progress", *args, stdout=out
+    )
     return out.getvalue()
 
 
@@ -54,7 +67,11 @@ def snapshot():
         Award.objects.count(),
         AwardResult.objects.count(),
         AwardChange.objects.count(),
-        sorted(Award.objects.values_list("learner__student_id", "achievement__human_code", "term", "credits_earned")),
+        sorted(
+            Award.objects.values_list(
+                "learner__student_id", "achievement__human_code", "term", "credits_earned"
+            )
+        ),
     )
 
 
@@ -157,7 +174,9 @@ def test_a_file_with_problems_is_not_imported_at_all(tmp_path, catalog):
 
 
 def test_valid_only_imports_the_good_rows_and_reports_the_skipped_ones(tmp_path, catalog):
-    path = write(tmp_path, HEADER + row("S1", "CS 101") + row("S2", "MATH 151", result="Q") + row("S3", "MATH 151"))
+    path = write(
+        tmp_path, HEADER + row("S1", "CS 101") + row("S2", "MATH 151", result="Q") + row("S3", "MATH 151")
+    )
     output = run(path, catalog, "--valid-only")
     assert "line 3, column result: 'Q' is not on the scale" in output
     assert "Skipped 1 rows with problems" in output
@@ -168,7 +187,9 @@ def test_valid_only_imports_the_good_rows_and_reports_the_skipped_ones(tmp_path,
 
 
 def test_importing_the_same_file_twice_changes_nothing(tmp_path, catalog):
-    path = write(tmp_path, HEADER + row("S1", "CS 101") + row("S1", "MATH 151") + row("S2", "CS 101", given="Omar"))
+    path = write(
+        tmp_path, HEADER + row("S1", "CS 101") + row("S1", "MATH 151") + row("S2", "CS 101", given="Omar")
+    )
     run(path, catalog)
     first = snapshot()
     output = run(path, catalog)
@@ -178,10 +199,14 @@ def test_importing_the_same_file_twice_changes_nothing(tmp_path, catalog):
 
 
 def test_a_corrected_file_updates_only_the_changed_awards_and_keeps_their_history(tmp_path, catalog):
-    run(write(tmp_path, HEADER + row("S1", "CS 101", result="B") + row("S2", "CS 101", given="Omar")), catalog)
+    run(
+        write(tmp_path, HEADER + row("S1", "CS 101", result="B") + row("S2", "CS 101", given="Omar")), catalog
+    )
     award = Award.objects.get(learner__student_id="S1")
     untouched = Award.objects.get(learner__student_id="S2")
-    corrected = HEADER + row("S1", "CS 101", result="A", awarded="2025-12-21") + row("S2", "CS 101", given="Omar")
+    corrected = (
+        HEADER + row("S1", "CS 101", result="A", awarded="2025-12-21") + row("S2", "CS 101", given="Omar")
+    )
     output = run(write(tmp_path, corrected, "corrected.csv"), catalog)
 
     assert "0 awards created, 1 updated, 1 unchanged" in output
@@ -253,7 +278,10 @@ def test_an_unknown_institution_or_missing_columns_are_refused(tmp_path, catalog
     with pytest.raises(CommandError, match="No institution"):
         call_command("import_records", str(write(tmp_path, HEADER)), "--institution", "nowhere")
     output, _ = run_failing(write(tmp_path, "student_id,term\nS1,Fall\n"), catalog)
-    assert "line 1, column given_name, family_name, achievement_code: The header lacks required column(s)" in output
+    assert (
+        "line 1, column given_name, family_name, achievement_code: The header lacks required column(s)"
+        in output
+    )
 
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(tmp_path, catalog):
@@ -274,7 +302,14 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(tmp_path, c
     # Re-importing (every row an update) is just as flat.
     def reimport(count, offset):
         rows = "".join(
-            row(f"Q{offset + n}", ["CS 101", "MATH 151"][n % 2], term=f"T{n % 7}", result="B", given="A", family="B")
+            row(
+                f"Q{offset + n}",
+                ["CS 101", "MATH 151"][n % 2],
+                term=f"T{n % 7}",
+                result="B",
+                given="A",
+                family="B",
+            )
             for n in range(count)
         )
         with CaptureQueriesContext(connection) as captured:
