@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from . import views
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("institutions/", include("institutions.urls")),
     path("institutions/<slug:slug>/", include("achievements.urls")),
     path("", include("credentials.urls")),
+    path("", include("wallet.verify_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -230,8 +230,9 @@ def bake_svg(svg_text: str, credential: dict | str) -> str:
 
 
 def _looks_like_svg(data: bytes, filename: str) -> bool:
+    # Any XML (declaration, comment, doctype or element first) is parsed, and refused if not SVG.
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return filename.lower().endswith(".svg") or head.startswith(b"<?xml") or head.startswith(b"<svg")
+    return filename.lower().endswith(".svg") or head.startswith(b"<")
 
 
 def extract_credential(data: bytes, filename: str = "", *, allow_legacy: bool = False) -> dict | str:

@@ -1,9 +1,11 @@
 """Settings shared by every environment. Values come only from the environment (see env.py)."""
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str, env_url
 
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -155,10 +158,26 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# Requests per client and period ("1200/minute"; periods second, minute, hour, day) on POST /api/v1/verify.
+PORTAL_VERIFY_API_RATE = env_str("PORTAL_VERIFY_API_RATE", "1200/minute")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", PORTAL_VERIFY_API_RATE):
+    raise ImproperlyConfigured(
+        f"PORTAL_VERIFY_API_RATE must look like 1200/minute (a number, then second, minute, hour or day); "
+        f"it is {PORTAL_VERIFY_API_RATE!r}."
+    )
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "clrportal.errors.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"verify": PORTAL_VERIFY_API_RATE},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CLR Portal API",
+    "DESCRIPTION": "Verify Open Badges 3.0 and CLR 2.0 credentials.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker in files that needs no server.

@@ -1,0 +1,175 @@
+"""POST /api/v1/verify: a credential (JSON, VC-JWT or uploaded file) in, the verdict and every check out."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from vc.verify import CHECK_NAMES
+
+from .verification import (
+    MAX_FILE_BYTES,
+    SubmissionError,
+    credential_from_file,
+    credential_from_text,
+    submission_verify,
+)
+
+
+class _RawBodyParser(BaseParser):
+    """The body as bytes, read at most one byte past the upload limit (the size check says the rest)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read(MAX_FILE_BYTES + 1) if stream is not None else b""
+
+
+def _raw_parser(media: str) -> type[BaseParser]:
+    return type(f"RawParser[{media}]", (_RawBodyParser,), {"media_type": media})
+
+
+JSON_TYPES = ("application/json", "application/ld+json", "application/vc", "application/vc+ld+json")
+JWT_TYPES = ("application/vc+jwt", "application/jwt", "text/plain")
+ACCEPTED = [*JSON_TYPES, *JWT_TYPES, "multipart/form-data (field `file`)"]
+
+
+class CheckSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(choices=list(CHECK_NAMES))
+    status = serializers.ChoiceField(choices=["passed", "failed", "could_not_check"])
+    message = serializers.CharField(help_text="What was found, in plain language.")
+    details = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class NestedVerificationSerializer(serializers.Serializer):
+    verified = serializers.BooleanField(help_text="True only when the verdict is `verified`.")
+    verdict = serializers.ChoiceField(choices=["verified", "could_not_check", "not_valid"])
+    checks = CheckSerializer(many=True)
+    credential = serializers.DictField(help_text="id, type, name and issuer of the credential.")
+
+
+class VerificationSerializer(NestedVerificationSerializer):
+    nested = NestedVerificationSerializer(many=True, help_text="The credentials inside a CLR, each verified.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    extra = serializers.DictField()
+
+
+class VerifyView(APIView):
+    """Verify an OB 3.0 / CLR 2.0 credential the way any outside verifier would."""
+
+    authentication_classes: list = []  # anonymous, so no session and no CSRF token needed
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "verify"
+    parser_classes = [*(_raw_parser(media) for media in (*JSON_TYPES, *JWT_TYPES)), MultiPartParser]
+
+    @extend_schema(
+        operation_id="verify_credential",
+        summary="Verify a credential",
+        description=(
+            "The body is the credential JSON (`application/json`, `application/ld+json`), a VC-JWT "
+            "(`application/vc+jwt`, `application/jwt`, `text/plain`), or a multipart upload whose `file` "
+            "is a JSON, VC-JWT, or baked PNG/SVG badge. The answer has a top-level `verified` boolean, "
+            "a `verdict` (`verified`, `could_not_check` — something could not be reached — or "
+            "`not_valid`) and every check with a message in plain language. Input that is not a "
+            "credential at all is answered with 400 (413 when too large, 415 for unsupported types)."
+        ),
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "application/ld+json": OpenApiTypes.OBJECT,
+            "application/vc+jwt": OpenApiTypes.STR,
+            "text/plain": OpenApiTypes.STR,
+            "multipart/form-data": inline_serializer("VerifyUpload", {"file": serializers.FileField()}),
+        },
+        responses={
+            200: VerificationSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer, description="Not a credential (not JSON, not a VC-JWT, no baked data)."
+            ),
+            413: OpenApiResponse(ErrorSerializer, description="Larger than the limit."),
+            415: OpenApiResponse(
+                ErrorSerializer, description="A body or file type that is not accepted (e.g. PDF)."
+            ),
+            429: OpenApiResponse(ErrorSerializer, description="Too many requests; try again later."),
+        },
+        examples=[
+            OpenApiExample(
+                "Revoked",
+                response_only=True,
+                value={
+                    "verified": False,
+                    "verdict": "not_valid",
+                    "checks": [
+                        {"name": "proof", "status": "passed", "message": "The signature is valid."},
+                        {"name": "status", "status": "failed", "message": "The credential has been revoked."},
+                    ],
+                    "credential": {
+                        "id": "https://portal.example/credentials/…",
+                        "type": ["VerifiableCredential"],
+                    },
+                    "nested": [],
+                },
+            )
+        ],
+    )
+    def post(self, request):
+        try:
+            body = request.data
+        except exceptions.UnsupportedMediaType:
+            return Response(
+                {
+                    "message": f"A body of type {request.content_type or '(none)'} is not accepted; send the "
+                    "credential as JSON, a VC-JWT as text, or a file in a multipart upload.",
+                    "extra": {"accepted": ACCEPTED},
+                },
+                status=415,
+            )
+        try:
+            credential = self._credential(request, body)
+        except SubmissionError as exc:
+            return Response({"message": exc.message, "extra": exc.extra}, status=exc.status)
+        return Response(submission_verify(credential=credential).to_dict())
+
+    @staticmethod
+    def _credential(request, body) -> dict | str:
+        if isinstance(body, bytes):
+            if not body.strip():
+                raise SubmissionError(
+                    "The request body is empty: send the credential JSON, a VC-JWT, or a file.",
+                    extra={"accepted": ACCEPTED},
+                )
+            if len(body) > MAX_FILE_BYTES:
+                raise SubmissionError(
+                    f"The request body is over the limit of {MAX_FILE_BYTES:,} bytes; it was not examined.",
+                    status=413,
+                    extra={"max_bytes": MAX_FILE_BYTES},
+                )
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise SubmissionError(
+                    "The request body is not UTF-8 text, so it is neither JSON nor a VC-JWT."
+                ) from None
+            return credential_from_text(text)
+        upload = request.FILES.get("file")
+        if upload is not None:
+            if upload.size is not None and upload.size > MAX_FILE_BYTES:
+                raise SubmissionError(
+                    f"The file is {upload.size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes; "
+                    "it was not examined.",
+                    status=413,
+                    extra={"size": upload.size, "max_bytes": MAX_FILE_BYTES},
+                )
+            return credential_from_file(data=upload.read(MAX_FILE_BYTES + 1), filename=upload.name or "")
+        if hasattr(body, "get") and body.get("credential"):
+            return credential_from_text(body["credential"])
+        raise SubmissionError(
+            "Nothing to verify: the body is empty or has no `file` field. Send the credential as the body, "
+            "or upload it as the field `file`.",
+            extra={"accepted": ACCEPTED},
+        )

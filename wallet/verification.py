@@ -1,0 +1,184 @@
+"""What a person or an API client hands to /verify/, read into a credential and verified.
+
+Input is pasted JSON or a VC-JWT, an uploaded file (JSON, VC-JWT, a baked PNG or SVG badge), or a
+link to a credential or share of this portal. Links elsewhere are refused: the verify page never
+fetches an address it is given. Anything that cannot be read as a credential at all raises
+SubmissionError with a message for a person; anything that can is verified and gets a verdict.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
+from credentials import selectors as credential_selectors
+from credentials.models import CredentialState, IssuedCredential
+from credentials.verification import credential_verify
+from vc.verify import Limits, VerificationResult
+
+from .baking import PNG_SIGNATURE, extract_credential
+
+MAX_CREDENTIAL_BYTES = Limits().max_bytes
+# A baked image is bigger than the credential it carries.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+_CREDENTIAL_URL_NAMES = {"detail", "download_json", "download_jwt"}
+NOT_PUBLIC = (
+    "No credential of this portal is public at that link: a credential is shown only to its learner and "
+    "its institution's staff. Ask the learner for a share link, or for the credential file to upload here."
+)
+
+
+class SubmissionError(Exception):
+    """Input that is not a credential at all; `message` is for a person, `status` for the API."""
+
+    def __init__(self, message: str, *, status: int = 400, extra: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.extra = extra or {}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """One verified credential and what to call it on the page."""
+
+    label: str
+    result: VerificationResult
+
+
+def _too_large(size: int, limit: int, what: str) -> SubmissionError:
+    return SubmissionError(
+        f"The {what} is {size:,} bytes, over the limit of {limit:,} bytes (about {limit / 1e6:.0f} MB); "
+        "it was not examined.",
+        status=413,
+        extra={"size": size, "max_bytes": limit},
+    )
+
+
+def credential_from_text(text: str) -> dict | str:
+    """A credential from pasted or posted text: a JSON object (dict) or a compact JWS (str)."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_CREDENTIAL_BYTES:
+        raise _too_large(size, MAX_CREDENTIAL_BYTES, "credential")
+    text = text.strip().removeprefix("\ufeff")
+    if not text:
+        raise SubmissionError("Nothing was given to verify: paste a credential or choose a file.")
+    if _COMPACT_JWS.match(text):
+        return text
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise SubmissionError("The JSON is nested too deeply to be a credential.") from None
+    except ValueError as exc:
+        raise SubmissionError(
+            f"This is neither JSON nor a VC-JWT (JSON error: {exc}).",
+            extra={"json_error": str(exc)},
+        ) from exc
+    if not isinstance(value, dict):
+        raise SubmissionError("A credential is a JSON object ({…}); this JSON is something else.")
+    return value
+
+
+def credential_from_file(*, data: bytes, filename: str = "") -> dict | str:
+    """A credential from an uploaded file: JSON, VC-JWT, or a baked PNG or SVG badge."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large(len(data), MAX_FILE_BYTES, "file")
+    if not data.strip():
+        raise SubmissionError("The file is empty.")
+    if data.startswith(b"%PDF-") or filename.lower().endswith(".pdf"):
+        raise SubmissionError(
+            "PDF files are not supported yet: the portal's PDF companion is still to come. Upload the "
+            "credential's JSON or VC-JWT file, or a baked PNG or SVG badge, instead.",
+            status=415,
+        )
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if data.startswith(PNG_SIGNATURE) or stripped.startswith(b"<") or filename.lower().endswith(".svg"):
+        try:
+            return extract_credential(data, filename)
+        except ValueError as exc:
+            raise SubmissionError(str(exc)) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SubmissionError(
+            "This file is neither a credential (JSON or VC-JWT text) nor a PNG or SVG badge image.",
+            status=415,
+        ) from None
+    return credential_from_text(text)
+
+
+def submission_verify(*, credential: dict | str) -> VerificationResult:
+    """Verify what was submitted, with this portal's issuers resolved locally."""
+    return credential_verify(document_or_jwt=credential)
+
+
+def _portal_path(url: str) -> str:
+    """The path of a link to this portal; SubmissionError for a link anywhere else."""
+    url = url.strip()
+    parts = urlsplit(url)
+    base = urlsplit(settings.PORTAL_BASE_URL)
+    if url.startswith("/") and not url.startswith("//"):
+        return parts.path
+    if parts.scheme in {"http", "https"} and parts.netloc == base.netloc:
+        return parts.path
+    raise SubmissionError(
+        f"Only links to this portal ({settings.PORTAL_BASE_URL}/…) can be checked here; this page never "
+        "fetches other sites. Download the credential and upload the file instead.",
+        extra={"url": url[:500]},
+    )
+
+
+def _credential_verification(credential: IssuedCredential) -> Verification:
+    if credential.state != CredentialState.SIGNED:
+        raise SubmissionError("That credential is not signed yet; try again in a moment.", status=409)
+    label = credential.name or credential.get_kind_display()
+    return Verification(label, credential_verify(document_or_jwt=credential.document))
+
+
+def portal_link_verify(*, url: str, user) -> list[Verification]:
+    """Verify the credential(s) a link of this portal points at, if the visitor may see them."""
+    path = _portal_path(url)
+    try:
+        match = resolve(path)
+    except Resolver404:
+        raise SubmissionError(
+            "That link is not a credential or share link of this portal.", status=404
+        ) from None
+    if match.namespace == "credentials" and match.url_name in _CREDENTIAL_URL_NAMES:
+        credential = (
+            IssuedCredential.objects.select_related("institution", "learner")
+            .filter(pk=match.kwargs["credential_id"])
+            .first()
+        )
+        if credential is None or not credential_selectors.credential_visible_to(
+            credential=credential, user=user
+        ):
+            raise SubmissionError(NOT_PUBLIC, status=404)
+        return [_credential_verification(credential)]
+    if match.namespace == "wallet" and "token" in match.kwargs:
+        return _share_verifications(match.kwargs["token"])
+    raise SubmissionError("That link is not a credential or share link of this portal.", status=404)
+
+
+def _share_verifications(token: str) -> list[Verification]:
+    from wallet import selectors as wallet_selectors
+
+    share = wallet_selectors.share_by_token(token=token)
+    if share is None:
+        raise SubmissionError("There is no share at that link.", status=404)
+    if not share.is_active:
+        state = "revoked by its owner" if share.is_revoked else "expired"
+        raise SubmissionError(
+            f"That share link was {state}, so what it showed can no longer be verified from it. "
+            "The credentials themselves are unaffected; ask the learner for a new link.",
+            status=410,
+        )
+    return [
+        _credential_verification(credential)
+        for credential in wallet_selectors.share_credentials(share=share)
+        if credential.state == CredentialState.SIGNED
+    ]
