@@ -1,7 +1,10 @@
 """Tests: fast hashing, in-memory email, tasks run where the test says (eager unless it starts a worker)."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import KEY_ENCRYPTION_KEY, VAR_DIR
+from .base import DATABASES, KEY_ENCRYPTION_KEY, VAR_DIR
+from .env import env_bool
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
@@ -9,7 +12,8 @@ KEY_ENCRYPTION_KEY = KEY_ENCRYPTION_KEY or "test-key-encryption-key-0123456789ab
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-CELERY_TASK_ALWAYS_EAGER = True
+# End-to-end tests run real workers on these settings; they turn eager mode off.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -19,3 +23,7 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 PORTAL_RSA_KEY_BITS = 2048  # the minimum allowed; generating 3072-bit keys would slow every test
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the Celery workers of tests/e2e open the same test database. One per
+    # process, so test runs started side by side do not share it.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
