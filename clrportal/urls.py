@@ -18,6 +18,7 @@ urlpatterns = [
     path("institutions/", include("institutions.urls")),
     path("institutions/<slug:slug>/", include("achievements.urls")),
     path("", include("credentials.urls")),
+    path("", include("wallet.urls")),
     path("", include("wallet.verify_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
