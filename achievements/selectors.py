@@ -206,7 +206,7 @@ def awards_for_learner(*, learner: Learner, include_withdrawn: bool = True) -> l
     awards = (
         Award.objects.filter(learner=learner, institution=learner.institution)
         .select_related("achievement", "achievement_version")
-        .prefetch_related("results__result_description", "results__achieved_level", "evidence")
+        .prefetch_related("results__result_description", "results__achieved_level", "evidence", "history")
     )
     if not include_withdrawn:
         awards = awards.active()

@@ -229,3 +229,17 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, institution):
 def test_the_nav_links_registrars_to_their_catalog(registrar, institution):
     html = registrar.get("/").content.decode()
     assert f'href="/institutions/{institution.slug}/catalog/"' in html
+
+
+def test_the_edit_page_shows_the_current_values(registrar, institution, course):
+    html = registrar.get(catalog_url(institution, f"{course.pk}/edit")).content.decode()
+    assert 'value="CS 101"' in html
+    assert 'value="Introduction to Programming"' in html
+    assert 'value="A, A-, B+, B, B-, C+, C, C-, D+, D, F"' in html
+    assert "Save as a new version" in html
+
+
+def test_the_new_achievement_page_is_empty(registrar, institution):
+    response = registrar.get(catalog_url(institution, "new"))
+    assert response.status_code == 200
+    assert 'name="alignments-TOTAL_FORMS"' in response.content.decode()

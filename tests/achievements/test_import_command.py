@@ -317,3 +317,9 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(tmp_path, c
         return len(captured.captured_queries)
 
     assert reimport(50, 0) == reimport(500, 10_000)
+
+
+def test_a_file_with_only_a_header_imports_nothing_quietly(tmp_path, catalog):
+    output = run(write(tmp_path, HEADER), catalog)
+    assert "holds no award rows" in output
+    assert not Award.objects.exists()

@@ -82,6 +82,9 @@ class Command(BaseCommand):
                 f" Skipped {report.skipped} rows with problems (listed above)." if report.skipped else ""
             )
             self.stdout.write(self.style.SUCCESS(f"Imported {file.name}: {counts}{skipped}"))
+        elif not report.problems:
+            self.stdout.write(summary)
+            self.stdout.write(f"{file.name} holds no award rows: nothing to import.")
         else:
             self.stdout.write(summary)
             raise CommandError(
