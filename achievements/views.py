@@ -309,13 +309,15 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
-        run = ImportRun(institution=request.institution, uploaded_by=request.user, original_name=upload.name)
+        run = ImportRun(
+            institution=request.institution, uploaded_by=request.user, original_name=upload.name[-255:]
+        )
         upload.seek(0)
         run.file.save(upload.name, upload, save=False)
         records_import(
             institution=request.institution,
             data=data,
-            file_name=upload.name,
+            file_name=run.original_name,
             dry_run=True,
             actor=request.user,
             run=run,

@@ -26,6 +26,16 @@ def text_lines(data: bytes) -> io.StringIO:
     return io.StringIO(text, newline="")
 
 
+def safe_rows(reader, file_name: str, problems: list[Problem]):
+    """The reader's rows; a malformed line (e.g. an unclosed quote) ends the file with a problem."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        problems.append(
+            Problem(file_name, reader.line_num, "", f"The CSV cannot be read from here on: {error}.")
+        )
+
+
 def read_award_csv(lines: Iterable[str], *, file_name: str) -> tuple[list[AwardRow], list[Problem], int]:
     """Parse the CSV into award rows; returns (rows, problems, number of data rows)."""
     reader = csv.reader(lines)
@@ -51,7 +61,7 @@ def read_award_csv(lines: Iterable[str], *, file_name: str) -> tuple[list[AwardR
     rows: list[AwardRow] = []
     count = 0
     get = index.get
-    for values in reader:
+    for values in safe_rows(reader, file_name, problems):
         line = reader.line_num
         if not values or not any(v.strip() for v in values):
             continue

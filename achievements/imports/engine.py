@@ -417,6 +417,8 @@ def write_rows(
     )
     try:
         with sqlite_parameter_limit(), transaction.atomic():
+            # One import at a time per institution (PostgreSQL; SQLite serialises writers anyway).
+            Institution.objects.select_for_update().filter(pk=institution.pk).first()
             for batch in _chunks(good, batch_size):
                 writer.write_batch(batch)
                 if progress:

@@ -10,7 +10,7 @@ import csv
 import zipfile
 from dataclasses import dataclass
 
-from .csv_awards import text_lines
+from .csv_awards import safe_rows, text_lines
 from .rows import AwardRow, Problem, is_email, parse_date
 
 REQUIRED_FILES = {
@@ -23,6 +23,8 @@ REQUIRED_FILES = {
     "results.csv": ("lineItemSourcedId", "studentSourcedId"),
 }
 DELETED = "tobedeleted"
+# A guard against zip bombs: no OneRoster file of one institution comes near this unpacked.
+MAX_MEMBER_BYTES = 512 * 2**20
 GRADED = {"", "fully graded"}
 # OneRoster score columns -> the portal's names, so problems name the column the registrar sees.
 RESULT_COLUMNS = {
@@ -45,6 +47,11 @@ def _read_table(archive: zipfile.ZipFile, members: dict, name: str, problems: li
     if member is None:
         problems.append(Problem(name, 0, "", f"The bundle has no {name}."))
         return None
+    if member.file_size > MAX_MEMBER_BYTES:
+        problems.append(
+            Problem(name, 0, "", f"{name} is larger than {MAX_MEMBER_BYTES // 2**20} MB unpacked.")
+        )
+        return None
     reader = csv.DictReader(text_lines(archive.read(member)))
     fields = reader.fieldnames or []
     missing = [column for column in REQUIRED_FILES[name] if column not in fields]
@@ -52,7 +59,7 @@ def _read_table(archive: zipfile.ZipFile, members: dict, name: str, problems: li
         problems.append(Problem(name, 1, ", ".join(missing), f"{name} lacks column(s) {', '.join(missing)}."))
         return None
     rows = []
-    for record in reader:
+    for record in safe_rows(reader, name, problems):
         record = {key: (value or "").strip() for key, value in record.items() if key}
         if record.get("status", "").lower() == DELETED:
             continue

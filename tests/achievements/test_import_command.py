@@ -323,3 +323,12 @@ def test_a_file_with_only_a_header_imports_nothing_quietly(tmp_path, catalog):
     output = run(write(tmp_path, HEADER), catalog)
     assert "holds no award rows" in output
     assert not Award.objects.exists()
+
+
+def test_a_malformed_csv_is_reported_not_crashed_on(tmp_path, catalog):
+    import csv
+
+    path = write(tmp_path, HEADER + row("S1") + 'S2,"' + "x" * (csv.field_size_limit() + 10) + "\n")
+    output, _error = run_failing(path, catalog)
+    assert "awards.csv line 3: The CSV cannot be read from here on" in output
+    assert not Award.objects.exists()
