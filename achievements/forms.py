@@ -6,10 +6,17 @@ from django.core.validators import RegexValidator
 from institutions.models import IDENTIFIER_TYPE_PATTERN
 from vc.documents import ALIGNMENT_TARGET_TYPES, RESULT_TYPES
 
-from .models import ASSOCIATION_TYPE_CHOICES, Achievement, AchievementVersion
+from .models import (
+    ASSOCIATION_TYPE_CHOICES,
+    RESULT_STATUS_CHOICES,
+    Achievement,
+    AchievementVersion,
+    Learner,
+)
 
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 
 
 class AchievementForm(forms.ModelForm):
@@ -302,6 +309,64 @@ class ImportUploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError("The file is empty.")
         return upload
+
+
+class AwardForm(forms.Form):
+    """A registrar records one award by hand (the SIS import does it in bulk)."""
+
+    achievement = forms.ModelChoiceField(queryset=Achievement.objects.none())
+    term = forms.CharField(max_length=60, required=False, help_text="e.g. Fall 2025")
+    result = forms.CharField(max_length=60, required=False, help_text="On the achievement's scale, e.g. A-")
+    result_status = forms.ChoiceField(
+        choices=[("", "From the result"), *RESULT_STATUS_CHOICES], required=False, label="Status"
+    )
+    credits_earned = forms.DecimalField(max_digits=6, decimal_places=2, min_value=0, required=False)
+    activity_start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    activity_end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    awarded_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    evidence_narrative = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence_url = forms.URLField(required=False, assume_scheme="https", max_length=500)
+    evidence_file = forms.FileField(required=False, help_text="At most 5 MB.")
+
+    def __init__(self, *args, institution, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["achievement"].queryset = Achievement.objects.filter(
+            institution=institution, retired=False
+        ).select_related("current_version")
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if upload and upload.size > MAX_EVIDENCE_BYTES:
+            raise forms.ValidationError("The evidence file must be at most 5 MB.")
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("activity_start_date"), cleaned.get("activity_end_date")
+        if start and end and start > end:
+            self.add_error("activity_end_date", "The activity ends before it starts.")
+        achievement = cleaned.get("achievement")
+        credits = cleaned.get("credits_earned")
+        available = achievement.current_version.credits_available if achievement else None
+        if credits is not None and available is not None and credits > available:
+            self.add_error("credits_earned", f"{achievement.human_code} offers {available} credits.")
+        return cleaned
+
+    def evidence(self) -> list[dict]:
+        data = self.cleaned_data
+        if not (data["evidence_narrative"] or data["evidence_url"] or data["evidence_file"]):
+            return []
+        item = {"narrative": data["evidence_narrative"], "url": data["evidence_url"]}
+        if data["evidence_file"]:
+            item["file"] = data["evidence_file"]
+            item["name"] = data["evidence_file"].name[:200]
+        return [item]
+
+
+class LearnerForm(forms.ModelForm):
+    class Meta:
+        model = Learner
+        fields = ["given_name", "family_name", "email", "sourced_id", "did"]
 
 
 class WithdrawForm(forms.Form):

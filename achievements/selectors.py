@@ -178,6 +178,14 @@ def achievement_version_json(*, version: AchievementVersion) -> dict:
     return achievement_version_document(version=version).to_dict()
 
 
+def primary_result_description(*, version: AchievementVersion) -> ResultDescription | None:
+    """The description a single `result` value goes to: the first grade-like one, else a Status one."""
+    descriptions = list(version.result_descriptions.all())
+    return next(
+        (d for d in descriptions if d.result_type != "Status"), descriptions[0] if descriptions else None
+    )
+
+
 def learners_search(*, institution: Institution, query: str = "") -> QuerySet[Learner]:
     learners = Learner.objects.filter(institution=institution)
     if query:

@@ -285,6 +285,11 @@ def award_create(
     if learner.institution_id != achievement.institution_id:
         raise ValidationError("The learner and the achievement belong to different institutions.")
     version = achievement.current_version
+    if Award.objects.filter(learner=learner, achievement=achievement, term=term).exists():
+        raise ValidationError(
+            f"{learner.full_name} already has {achievement.human_code} for {term or 'no term'}: "
+            "correct that award instead of adding another."
+        )
     award = Award(
         institution_id=achievement.institution_id,
         learner=learner,
@@ -304,20 +309,25 @@ def award_create(
         description = result["result_description"]
         if description.version_id != version.pk:
             raise ValidationError(f"{description.name!r} is not a result description of {achievement}.")
+        level = result.get("achieved_level")
         if result.get("value"):
             problem = description.value_problem(result["value"])
             if problem:
-                raise ValidationError(problem)
+                raise ValidationError({"result": problem})
+            if description.result_type == "RubricCriterionLevel" and level is None:
+                level = description.levels.get(name=result["value"])
         AwardResult.objects.create(
             award=award,
             result_description=description,
             value=result.get("value", ""),
             status=result.get("status", ""),
-            achieved_level=result.get("achieved_level"),
+            achieved_level=level,
         )
     for item in evidence:
         Evidence.objects.create(award=award, **item)
-    AwardChange.objects.create(award=award, action="created", actor=actor, source=source)
+    AwardChange.objects.create(
+        award=award, action="created", actor=actor if getattr(actor, "pk", None) else None, source=source
+    )
     audit_record(actor=actor, action="award.created", institution=learner.institution, target=str(award.uuid))
     return award
 

@@ -18,6 +18,8 @@ urlpatterns = [
     ),
     path("learners/", views.learners, name="learners"),
     path("learners/<int:learner_id>/", views.learner_detail, name="learner"),
+    path("learners/<int:learner_id>/edit", views.learner_edit, name="learner_edit"),
+    path("learners/<int:learner_id>/awards", views.award_add, name="award_add"),
     path("awards/<int:award_id>/withdraw", views.award_withdraw, name="award_withdraw"),
     path("imports/", views.import_upload, name="imports"),
     path("imports/<int:run_id>/", views.import_preview, name="import_preview"),

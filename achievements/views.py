@@ -19,7 +19,9 @@ from .forms import (
     AchievementForm,
     AlignmentFormSet,
     AssociationForm,
+    AwardForm,
     ImportUploadForm,
+    LearnerForm,
     ResultDescriptionFormSet,
     WithdrawForm,
     alignment_data,
@@ -273,6 +275,10 @@ def learners(request):
 @institution_role_required(*REGISTRARS)
 def learner_detail(request, learner_id):
     learner = _learner_or_404(request, learner_id)
+    return _learner_page(request, learner)
+
+
+def _learner_page(request, learner, *, award_form=None, learner_form=None, status=200):
     return render(
         request,
         "achievements/learner_detail.html",
@@ -280,9 +286,67 @@ def learner_detail(request, learner_id):
             "institution": request.institution,
             "learner": learner,
             "terms": selectors.awards_for_learner(learner=learner),
-            "withdraw_form": WithdrawForm(),
+            "award_form": award_form or AwardForm(institution=request.institution),
+            "learner_form": learner_form or LearnerForm(instance=learner),
+            "open_form": "award" if award_form else "learner" if learner_form else "",
         },
+        status=status,
     )
+
+
+@require_POST
+@institution_role_required(*REGISTRARS)
+def award_add(request, learner_id):
+    learner = _learner_or_404(request, learner_id)
+    form = AwardForm(request.POST, request.FILES, institution=request.institution)
+    if form.is_valid():
+        achievement = form.cleaned_data["achievement"]
+        description = selectors.primary_result_description(version=achievement.current_version)
+        data = form.cleaned_data
+        results = []
+        if data["result"] or data["result_status"]:
+            if description is None:
+                form.add_error("result", f"{achievement.human_code} has no result description for results.")
+            else:
+                passing = description.is_passing(data["result"]) if data["result"] else True
+                status = data["result_status"] or ("Completed" if passing else "Failed")
+                results = [{"result_description": description, "value": data["result"], "status": status}]
+        if not form.errors:
+            try:
+                award = services.award_create(
+                    learner=learner,
+                    achievement=achievement,
+                    term=data["term"].strip(),
+                    results=results,
+                    credits_earned=data["credits_earned"],
+                    activity_start_date=data["activity_start_date"],
+                    activity_end_date=data["activity_end_date"],
+                    awarded_date=data["awarded_date"],
+                    evidence=form.evidence(),
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                _attach(form, error)
+            else:
+                messages.success(
+                    request, f"{award.achievement.human_code} was recorded for {learner.full_name}."
+                )
+                return redirect(learner.get_absolute_url())
+    messages.error(request, "The award was not recorded: please correct the fields marked below.")
+    return _learner_page(request, learner, award_form=form, status=400)
+
+
+@require_POST
+@institution_role_required(*REGISTRARS)
+def learner_edit(request, learner_id):
+    learner = _learner_or_404(request, learner_id)
+    form = LearnerForm(request.POST, instance=learner)
+    if form.is_valid():
+        services.learner_save(learner=form.save(commit=False), actor=request.user)
+        messages.success(request, "The learner's profile was saved.")
+        return redirect(learner.get_absolute_url())
+    messages.error(request, "The profile was not saved: please correct the fields marked below.")
+    return _learner_page(request, _learner_or_404(request, learner_id), learner_form=form, status=400)
 
 
 @require_POST
