@@ -13,6 +13,7 @@ from credentials import services
 from credentials.models import CredentialState
 from credentials.selectors import credential_jwt
 from credentials.signing import document_jwt
+from credentials.status_lists import status_list_publish
 from tests.factories import LearnerFactory
 from vc import data_integrity, keys
 from vc.did import did_key_from_public
@@ -29,6 +30,8 @@ def credential(award):
     issued = services.credential_issue(award=award)
     issued.refresh_from_db()
     assert issued.state == CredentialState.SIGNED
+    # Signed now, not during the first verification (whose clock started a moment before).
+    status_list_publish(status_list_id=issued.status_list_id)
     return issued
 
 
@@ -320,6 +323,7 @@ def test_a_credential_link_verifies_for_its_learner_but_not_for_anyone_else(
     award.save()
     issued = services.credential_issue(award=award)
     issued.refresh_from_db()
+    status_list_publish(status_list_id=issued.status_list_id)
     link = issued.document["id"]
 
     anonymous = client.get("/verify/", {"credential": link})
