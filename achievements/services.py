@@ -15,6 +15,7 @@ from django.utils import timezone
 from institutions.models import Institution
 from institutions.services import audit_record
 
+from . import signals
 from .models import (
     Achievement,
     AchievementVersion,
@@ -348,6 +349,7 @@ def award_withdraw(*, award: Award, reason: str, actor=None) -> Award:
     AwardChange.objects.create(
         award=award, action="withdrawn", actor=award.withdrawn_by, changes={"reason": reason}
     )
+    signals.award_withdrawn.send(sender=Award, award=award, reason=reason, actor=award.withdrawn_by)
     audit_record(
         actor=actor,
         action="award.withdrawn",

@@ -20,6 +20,7 @@ from django.utils import timezone
 from institutions.models import Institution, User
 from vc.documents import RESULT_STATUSES
 
+from .. import signals
 from ..models import (
     Achievement,
     AchievementVersion,
@@ -387,6 +388,13 @@ class _Writer:
             AwardChange.objects.bulk_create(history)
         self.report.created += len(new_awards)
         self.report.updated += len(changed)
+        if changed:
+            signals.awards_updated.send(
+                sender=Award,
+                award_ids=[award.pk for award in changed],
+                source=self.reference,
+                actor=self.actor,
+            )
 
 
 class _DryRun(Exception):

@@ -332,3 +332,20 @@ def test_a_malformed_csv_is_reported_not_crashed_on(tmp_path, catalog):
     output, _error = run_failing(path, catalog)
     assert "awards.csv line 3: The CSV cannot be read from here on" in output
     assert not Award.objects.exists()
+
+
+def test_updated_awards_are_announced_for_reissuing(tmp_path, catalog):
+    from achievements.signals import awards_updated
+
+    run(write(tmp_path, HEADER + row("S1", result="B") + row("S2", result="B")), catalog)
+    heard = []
+
+    def receiver(sender, award_ids, source, **kwargs):
+        heard.append((sorted(award_ids), source))
+
+    awards_updated.connect(receiver)
+    try:
+        run(write(tmp_path, HEADER + row("S1", result="A") + row("S2", result="B"), "fix.csv"), catalog)
+    finally:
+        awards_updated.disconnect(receiver)
+    assert heard == [([Award.objects.get(learner__student_id="S1").pk], "fix.csv")]

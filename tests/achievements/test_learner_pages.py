@@ -138,3 +138,21 @@ def test_a_registrar_edits_the_learners_profile_and_did(registrar, institution, 
     learner.refresh_from_db()
     assert learner.did.startswith("did:key:z6Mk") and learner.given_name == "Maya"
     assert AuditEntry.objects.filter(action="learner.updated", target=learner.student_id).exists()
+
+
+def test_withdrawing_tells_the_apps_above_so_they_can_revoke(registrar, registrar_user, institution, award):
+    from achievements.signals import award_withdrawn
+
+    heard = []
+
+    def receiver(sender, award, reason, actor, **kwargs):
+        heard.append((award.pk, reason, actor.email))
+
+    award_withdrawn.connect(receiver)
+    try:
+        registrar.post(
+            f"/institutions/{institution.slug}/awards/{award.pk}/withdraw", {"reason": "Misconduct"}
+        )
+    finally:
+        award_withdrawn.disconnect(receiver)
+    assert heard == [(award.pk, "Misconduct", registrar_user.email)]
