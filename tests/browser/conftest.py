@@ -145,7 +145,9 @@ def portal(tmp_path_factory) -> Portal:
 
     hostname = f"browser-tests-{os.getpid()}@%h"
     worker = start(
-        [str(BIN / "celery"), "-A", "clrportal", "worker", "--concurrency", "2", "--hostname", hostname,
+        # One process (solo pool): it signs the demo student's few dozen credentials in seconds and
+        # stops at once on SIGTERM.
+        [str(BIN / "celery"), "-A", "clrportal", "worker", "--pool", "solo", "--hostname", hostname,
          "--loglevel", "WARNING"],
         env=env,
         log_path=root / "worker.log",

@@ -6,6 +6,8 @@ import json
 import pytest
 
 from tests.browser.helpers import assert_accessible, screenshot
+from vc import data_integrity, keys
+from vc.did import did_key_from_public
 
 pytestmark = pytest.mark.browser
 
@@ -100,3 +102,27 @@ def test_the_verify_page_looks_right_on_a_phone(new_context, portal):
     assert overflow <= 1, f"the page is {overflow}px wider than a 375px phone screen"
     screenshot(phone, "verify-phone")
     assert_accessible(phone, "verify-phone")
+
+
+def test_a_credential_whose_status_list_is_elsewhere_shows_could_not_check_in_words(page, portal):
+    private_key = keys.generate_ed25519()
+    did = did_key_from_public(private_key.public_key())
+    unsigned = {k: v for k, v in copy.deepcopy(portal.signed_credential).items() if k != "proof"}
+    unsigned["issuer"] = {"id": did, "type": ["Profile"], "name": "Elsewhere College"}
+    unsigned["credentialStatus"].update(
+        id="https://status.example.org/lists/1#7", statusListCredential="https://status.example.org/lists/1"
+    )
+    foreign = data_integrity.sign(unsigned, private_key=private_key, verification_method=f"{did}#{did[8:]}")
+
+    page.goto("/verify/")
+    page.get_by_label("Paste a credential (JSON) or a VC-JWT").fill(json.dumps(foreign))
+    page.get_by_role("button", name="Verify", exact=True).click()
+
+    verdict = page.locator(".verify-result .verdict").first
+    verdict.wait_for()
+    assert verdict.inner_text().strip() == "Could not check"
+    status = page.locator('.verify-result li.check[data-check="status"]')
+    assert status.locator(".check-status").inner_text() == "Could not check"
+    assert "another server" in status.inner_text()
+    assert "not proof that the credential is valid" in page.locator(".verify-result").inner_text()
+    screenshot(page, "verify-could-not-check")
