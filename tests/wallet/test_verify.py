@@ -335,3 +335,36 @@ def test_a_credential_link_verifies_for_its_learner_but_not_for_anyone_else(
     own = client.get("/verify/", {"credential": link})
     assert own.status_code == 200
     assert 'data-verdict="verified"' in own.content.decode()
+
+
+def test_a_share_link_verifies_each_shared_record_for_anyone(client, student_user, issued):
+    from wallet.services import share_link_create, share_link_url
+
+    share, token = share_link_create(owner=student_user, credentials=[issued["intro"], issued["team"]])
+    for credential in (issued["intro"], issued["team"]):
+        status_list_publish(status_list_id=credential.status_list_id)
+
+    page = client.get("/verify/", {"credential": share_link_url(share=share, token=token)})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('<article class="verify-result" data-verdict="verified">') == 2
+    assert "Introduction to Programming" in html and "Software Engineering" in html
+    assert "Data Structures" not in html  # not shared
+
+
+def test_a_revoked_share_link_is_not_verified_and_says_the_credentials_are_unaffected(
+    client, student_user, issued
+):
+    from wallet.services import share_link_create, share_link_revoke, share_link_url
+
+    share, token = share_link_create(owner=student_user, credentials=[issued["intro"]])
+    share_link_revoke(share=share, actor=student_user)
+
+    page = client.get("/verify/", {"credential": share_link_url(share=share, token=token)})
+
+    assert page.status_code == 410
+    html = page.content.decode()
+    assert "revoked by its owner" in html
+    assert "credentials themselves are unaffected" in html
+    assert "data-verdict" not in html
