@@ -15,23 +15,67 @@ from vc import documents as vcd
 from .models import IssuedCredential
 from .status_lists import status_entry_for
 
+# Achievement definitions shared by the tasks of a worker process. A version that has been awarded
+# never changes, and every edit of a catalog entry goes through achievements.services and saves the
+# Achievement, so (version, achievement.updated_at) names one definition; a stale key is just unused.
+_ACHIEVEMENT_DOCUMENTS: dict[tuple, vcd.Achievement] = {}
+_ACHIEVEMENT_DOCUMENTS_MAX = 4096
+
+
+def _achievement_key(version) -> tuple:
+    return (version.pk, version.achievement.updated_at)
+
 
 class DocumentCache:
-    """Per-batch memo of issuer profiles and achievement definitions (many awards share them)."""
+    """Per-batch memo of issuer profiles and signing keys; achievement definitions per worker process."""
 
     def __init__(self):
         self._profiles: dict[int, vcd.Profile] = {}
-        self._achievements: dict[int, vcd.Achievement] = {}
+        self._keys: dict[int, object] = {}
 
     def issuer(self, institution) -> vcd.Profile:
         if institution.pk not in self._profiles:
             self._profiles[institution.pk] = institution_profile(institution=institution)
         return self._profiles[institution.pk]
 
+    def signing_key(self, institution):
+        """The institution's active Ed25519 key, looked up once per batch."""
+        from .signing import active_key
+
+        if institution.pk not in self._keys:
+            self._keys[institution.pk] = active_key(institution=institution)
+        return self._keys[institution.pk]
+
+    def prime(self, versions) -> None:
+        """Load the definitions of `versions` not yet known, with their parts, in a few queries."""
+        from achievements.models import AchievementVersion
+
+        missing = {v.pk for v in versions if _achievement_key(v) not in _ACHIEVEMENT_DOCUMENTS}
+        if not missing:
+            return
+        if len(_ACHIEVEMENT_DOCUMENTS) + len(missing) > _ACHIEVEMENT_DOCUMENTS_MAX:
+            _ACHIEVEMENT_DOCUMENTS.clear()
+        loaded = (
+            AchievementVersion.objects.filter(pk__in=missing)
+            .select_related("achievement")
+            .prefetch_related("alignments", "result_descriptions__levels")
+        )
+        for version in loaded:
+            _ACHIEVEMENT_DOCUMENTS[_achievement_key(version)] = achievement_version_document(version=version)
+
     def achievement(self, version) -> vcd.Achievement:
-        if version.pk not in self._achievements:
-            self._achievements[version.pk] = achievement_version_document(version=version)
-        return self._achievements[version.pk]
+        key = _achievement_key(version)
+        document = _ACHIEVEMENT_DOCUMENTS.get(key)
+        if document is None:
+            self.prime([version])
+            # Edited since `version` was read: build it from the row in hand, without keeping it.
+            document = _ACHIEVEMENT_DOCUMENTS.get(key) or achievement_version_document(version=version)
+        return document
+
+
+def clear_document_caches() -> None:
+    """Forget the achievement definitions this process has built (tests that edit the catalog in place)."""
+    _ACHIEVEMENT_DOCUMENTS.clear()
 
 
 def learner_identity_salt(learner: Learner) -> str:
@@ -150,7 +194,11 @@ def clr_credential_document(
     related = _related_achievements(
         institution_id=credential.institution_id, achievement_ids=set(awarded_versions)
     )
+    for achievement in related:
+        if achievement.current_version_id:
+            achievement.current_version.achievement = achievement  # already loaded: no query
     versions = {**{a.pk: a.current_version for a in related if a.current_version_id}, **awarded_versions}
+    cache.prime(versions.values())
     associations = clr_associations(institution_id=credential.institution_id, achievement_ids=set(versions))
     documents_by_achievement = {
         achievement_id: cache.achievement(version) for achievement_id, version in versions.items()

@@ -6,6 +6,7 @@ broker. Signing is idempotent: a queued row is signed once, whatever runs it or 
 
 import hashlib
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -234,15 +235,13 @@ def bulk_issue(
 
 def _achievement_rows(ids):
     return (
-        IssuedCredential.objects.select_for_update(of=("self",))
+        IssuedCredential.objects
         .filter(pk__in=ids, state=CredentialState.QUEUED, kind=CredentialKind.ACHIEVEMENT)
         .select_related(
             "institution", "learner", "status_list__institution", "award__achievement_version__achievement",
         )
         .prefetch_related(
             "award__results__result_description", "award__results__achieved_level", "award__evidence",
-            "award__achievement_version__alignments",
-            "award__achievement_version__result_descriptions__levels",
         )
         .order_by("created_at", "pk")
     )  # fmt: skip
@@ -272,13 +271,15 @@ def _finished_state():
     )
 
 
-def _sign_one(credential: IssuedCredential, unsigned_builder) -> bool:
+def _sign_one(credential: IssuedCredential, unsigned_builder, cache: builders.DocumentCache) -> bool:
     """Build, check and sign one credential in memory. A permanent problem marks it failed with a reason."""
     credential.attempts += 1
     try:
         unsigned = unsigned_builder()
         credential.document, credential.signing_key = document_sign(
-            institution=credential.institution, document=unsigned
+            institution=credential.institution,
+            document=unsigned,
+            key=cache.signing_key(credential.institution),
         )
     except (VcError, ValidationError, NoActiveKeyError) as exc:
         reason = getattr(exc, "reason", None) or "; ".join(getattr(exc, "messages", [])) or str(exc)
@@ -291,48 +292,77 @@ def _sign_one(credential: IssuedCredential, unsigned_builder) -> bool:
         return False
     credential.state = CredentialState.SIGNED
     credential.error = ""
-    credential.signed_at = timezone.now()
     return True
 
 
-_SIGNED_FIELDS = ["state", "error", "attempts", "document", "signing_key", "signed_at", "updated_at"]
-
-
 @transaction.atomic
-def credentials_sign(*, credential_ids: list) -> tuple[int, int]:
-    """Sign the queued AchievementCredentials among `credential_ids`; returns (signed, failed).
+def _store(outcomes: list[tuple[IssuedCredential, bool]]) -> list[tuple[IssuedCredential, bool]]:
+    """Write what was signed, for the rows still queued; returns the outcomes written.
 
-    Rows are locked while they are signed, so a second run of the same task waits and then finds
-    them signed: redelivery never signs a credential twice.
+    The rows are locked and checked again here: when two runs signed the same row (a redelivered
+    task, a CLR signing its nested credentials while a chunk task does too), the first to store wins
+    and the other's work is dropped, so a credential is stored and counted once.
+    """
+    if not outcomes:
+        return []
+    still_queued = set(
+        IssuedCredential.objects.select_for_update()
+        .filter(pk__in=[row.pk for row, _ok in outcomes], state=CredentialState.QUEUED)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    stored = [(row, ok) for row, ok in outcomes if row.pk in still_queued]
+    # Rows of a batch mostly share their outcome: one UPDATE per outcome, then the documents alone
+    # (a bulk_update of every field costs more in building its CASE expressions than in the database).
+    now = timezone.now()
+    groups: dict[tuple, list] = defaultdict(list)
+    for row, _ok in stored:
+        row.updated_at = now
+        groups[(row.state, row.error, row.attempts, row.signing_key_id)].append(row.pk)
+    for (state, error, attempts, key_id), pks in groups.items():
+        fields = {"state": state, "error": error, "attempts": attempts, "updated_at": now}
+        if state == CredentialState.SIGNED:
+            fields.update(signing_key_id=key_id, signed_at=now)
+        IssuedCredential.objects.filter(pk__in=pks).update(**fields)
+    documents = [row for row, ok in stored if ok]
+    for row in documents:
+        row.signed_at = now
+    IssuedCredential.objects.bulk_update(documents, ["document"], batch_size=500)
+    _count_for_jobs(stored)
+    return stored
+
+
+def credentials_sign(*, credential_ids: list) -> tuple[int, int]:
+    """Sign the queued AchievementCredentials among `credential_ids`; returns (signed, failed) as stored.
+
+    Building and signing happen outside any transaction, so workers do not hold locks (or, on SQLite,
+    the database's write lock) while they compute; `_store` then writes each credential once.
     """
     rows = list(_achievement_rows(credential_ids))
     if not rows:
         return 0, 0
     cache = builders.DocumentCache()
+    cache.prime({row.award.achievement_version for row in rows})
     outcomes = [
         (
             row,
             _sign_one(
-                row, lambda row=row: builders.achievement_credential_document(credential=row, cache=cache)
+                row,
+                lambda row=row: builders.achievement_credential_document(credential=row, cache=cache),
+                cache,
             ),
         )
         for row in rows
     ]
-    now = timezone.now()
-    for row, _ok in outcomes:
-        row.updated_at = now
-    IssuedCredential.objects.bulk_update(rows, _SIGNED_FIELDS, batch_size=500)
-    _count_for_jobs(outcomes)
-    signed = sum(ok for _row, ok in outcomes)
-    return signed, len(outcomes) - signed
+    stored = _store(outcomes)
+    signed = sum(ok for _row, ok in stored)
+    return signed, len(stored) - signed
 
 
-@transaction.atomic
 def clr_sign(*, credential_id) -> IssuedCredential | None:
     """Sign a queued ClrCredential, first signing any nested credential still queued."""
     clr = (
-        IssuedCredential.objects.select_for_update(of=("self",))
-        .select_related("institution", "learner", "status_list__institution")
+        IssuedCredential.objects.select_related("institution", "learner", "status_list__institution")
         .filter(pk=credential_id, kind=CredentialKind.CLR, state=CredentialState.QUEUED)
         .first()
     )
@@ -340,12 +370,14 @@ def clr_sign(*, credential_id) -> IssuedCredential | None:
         return None
     nested_ids = list(clr.nested.values_list("pk", flat=True))
     credentials_sign(credential_ids=nested_ids)
+    # The stored documents (whoever signed them) are what the CLR nests.
     nested = list(
         IssuedCredential.objects.filter(pk__in=nested_ids)
         .select_related("award__achievement_version__achievement")
         .order_by("award__term", "award__awarded_date", "pk")
     )
     not_signed = [item for item in nested if item.state != CredentialState.SIGNED]
+    cache = builders.DocumentCache()
     if not_signed:
         clr.state = CredentialState.FAILED
         clr.attempts += 1
@@ -354,9 +386,11 @@ def clr_sign(*, credential_id) -> IssuedCredential | None:
         )
         ok = False
     else:
-        ok = _sign_one(clr, lambda: builders.clr_credential_document(credential=clr, nested=nested))
-    clr.save(update_fields=_SIGNED_FIELDS)
-    _count_for_jobs([(clr, ok)])
+        ok = _sign_one(
+            clr, lambda: builders.clr_credential_document(credential=clr, nested=nested, cache=cache), cache
+        )
+    if not _store([(clr, ok)]):
+        return IssuedCredential.objects.get(pk=clr.pk)
     return clr
 
 
