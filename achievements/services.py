@@ -270,6 +270,8 @@ def award_create(
     achievement: Achievement,
     term: str = "",
     results: list[dict] = (),
+    result: str = "",
+    result_status: str = "",
     credits_earned: Decimal | None = None,
     activity_start_date: date | None = None,
     activity_end_date: date | None = None,
@@ -281,11 +283,23 @@ def award_create(
 ) -> Award:
     """Record one award under the achievement's current version.
 
-    `results`: [{"result_description": ResultDescription, "value": "A", "status": "", "achieved_level": …}].
+    `results`: [{"result_description": ResultDescription, "value": "A", "status": "", "achieved_level": …}];
+    or `result` / `result_status` alone, for the achievement's main result description (as the import does).
     """
     if learner.institution_id != achievement.institution_id:
         raise ValidationError("The learner and the achievement belong to different institutions.")
     version = achievement.current_version
+    if result or result_status:
+        from .selectors import primary_result_description
+
+        description = primary_result_description(version=version)
+        if description is None:
+            raise ValidationError(
+                {"result": f"{achievement.human_code} has no result description for results."}
+            )
+        passing = description.is_passing(result) if result else result_status not in ("Failed", "Withdrew")
+        status = result_status or ("Completed" if passing else "Failed")
+        results = [*results, {"result_description": description, "value": result, "status": status}]
     if Award.objects.filter(learner=learner, achievement=achievement, term=term).exists():
         raise ValidationError(
             f"{learner.full_name} already has {achievement.human_code} for {term or 'no term'}: "

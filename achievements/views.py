@@ -300,38 +300,26 @@ def award_add(request, learner_id):
     learner = _learner_or_404(request, learner_id)
     form = AwardForm(request.POST, request.FILES, institution=request.institution)
     if form.is_valid():
-        achievement = form.cleaned_data["achievement"]
-        description = selectors.primary_result_description(version=achievement.current_version)
         data = form.cleaned_data
-        results = []
-        if data["result"] or data["result_status"]:
-            if description is None:
-                form.add_error("result", f"{achievement.human_code} has no result description for results.")
-            else:
-                passing = description.is_passing(data["result"]) if data["result"] else True
-                status = data["result_status"] or ("Completed" if passing else "Failed")
-                results = [{"result_description": description, "value": data["result"], "status": status}]
-        if not form.errors:
-            try:
-                award = services.award_create(
-                    learner=learner,
-                    achievement=achievement,
-                    term=data["term"].strip(),
-                    results=results,
-                    credits_earned=data["credits_earned"],
-                    activity_start_date=data["activity_start_date"],
-                    activity_end_date=data["activity_end_date"],
-                    awarded_date=data["awarded_date"],
-                    evidence=form.evidence(),
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                _attach(form, error)
-            else:
-                messages.success(
-                    request, f"{award.achievement.human_code} was recorded for {learner.full_name}."
-                )
-                return redirect(learner.get_absolute_url())
+        try:
+            award = services.award_create(
+                learner=learner,
+                achievement=data["achievement"],
+                term=data["term"].strip(),
+                result=data["result"],
+                result_status=data["result_status"],
+                credits_earned=data["credits_earned"],
+                activity_start_date=data["activity_start_date"],
+                activity_end_date=data["activity_end_date"],
+                awarded_date=data["awarded_date"],
+                evidence=form.evidence(),
+                actor=request.user,
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, f"{award.achievement.human_code} was recorded for {learner.full_name}.")
+            return redirect(learner.get_absolute_url())
     messages.error(request, "The award was not recorded: please correct the fields marked below.")
     return _learner_page(request, learner, award_form=form, status=400)
 

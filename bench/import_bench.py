@@ -91,7 +91,8 @@ def main() -> None:
 
         data = _csv(args.rows)
         print(f"SIS import benchmark: {args.rows:,} award rows ({len(data) / 1e6:.1f} MB CSV), "
-              f"database {connection.vendor}, batch size {BATCH_SIZE}")
+              f"database {connection.vendor}, batch size {BATCH_SIZE}, "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         times = []
         institution = None
         for number in range(args.repeat):
