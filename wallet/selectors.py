@@ -8,10 +8,12 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 
-from achievements.models import Alignment, Association, Award, AwardResult, Learner
+from achievements.models import Alignment, Association, Award, AwardResult, Evidence, Learner
 from credentials.models import CredentialKind, CredentialState, IssuedCredential
 
 from .models import ExternalCredential, ShareLink
@@ -73,7 +75,7 @@ def import_state(external: ExternalCredential) -> VerificationState:
     return VerificationState(external.get_verdict_display(), tone)
 
 
-@dataclass
+@dataclass(eq=False)  # items are compared by identity: one per award
 class RecordItem:
     """One award of the learner, with the credential that carries it (if issued)."""
 
@@ -95,7 +97,14 @@ class RecordItem:
     def achievement_type(self) -> str:
         return self.award.achievement_version.achievement_type
 
-    @property
+    @cached_property
+    def url(self) -> str:
+        """The record page of the item's credential ("" when none is issued)."""
+        if self.credential is None:
+            return ""
+        return reverse("wallet:record", kwargs={"credential_id": self.credential.id})
+
+    @cached_property
     def state(self) -> VerificationState:
         return credential_state(self.credential)
 
@@ -103,7 +112,7 @@ class RecordItem:
     def institution(self):
         return self.award.institution
 
-    @property
+    @cached_property
     def verifier(self) -> str:
         """Who vouches for a co-curricular experience: its evidence, or the issuing institution."""
         names = [e.name or e.narrative[:80] for e in self.award.evidence.all() if e.name or e.narrative]
@@ -118,7 +127,10 @@ class TermGroup:
     cumulative: Decimal
 
 
-@dataclass
+SKILL_EVIDENCE_SHOWN = 6
+
+
+@dataclass(eq=False)
 class Skill:
     key: str
     name: str
@@ -127,6 +139,14 @@ class Skill:
     url: str = ""
     awarded: RecordItem | None = None
     evidence: list[RecordItem] = field(default_factory=list)
+
+    @property
+    def evidence_shown(self) -> list[RecordItem]:
+        return self.evidence[:SKILL_EVIDENCE_SHOWN]
+
+    @property
+    def evidence_more(self) -> int:
+        return max(len(self.evidence) - SKILL_EVIDENCE_SHOWN, 0)
 
 
 @dataclass
@@ -156,23 +176,22 @@ def learners_of_user(*, user) -> list[Learner]:
 
 def _grades(award: Award) -> list[str]:
     grades = []
-    for result in award.results.all():
+    results = list(award.results.all())
+    for result in results:
         value = result.value or (result.achieved_level.name if result.achieved_level_id else "")
         if value:
-            grades.append(
-                value if len(award.results.all()) == 1 else f"{result.result_description.name}: {value}"
-            )
+            grades.append(value if len(results) == 1 else f"{result.result_description.name}: {value}")
         elif result.status and result.status != "Completed":
             grades.append(result.status)
     return grades
 
 
-def _current_credentials(award_ids) -> dict[int, IssuedCredential]:
-    """The current AchievementCredential of each award (the document left out: the dashboard needs none)."""
+def _current_credentials(learners: list[Learner]) -> dict[int, IssuedCredential]:
+    """The current AchievementCredential of each award (or its revoked one), without the documents."""
     rows = (
-        IssuedCredential.objects.filter(award_id__in=award_ids, kind=CredentialKind.ACHIEVEMENT)
+        IssuedCredential.objects.filter(learner__in=learners, kind=CredentialKind.ACHIEVEMENT)
         .filter(Q(is_current=True) | Q(revoked_at__isnull=False))
-        .defer("document", "jwt")
+        .only("id", "award_id", "state", "is_current", "revoked_at", "suspended_at", "created_at")
         .order_by("award_id", "-is_current", "-created_at")
     )
     found: dict[int, IssuedCredential] = {}
@@ -181,18 +200,32 @@ def _current_credentials(award_ids) -> dict[int, IssuedCredential]:
     return found
 
 
+# Only the columns the dashboard shows: a record of hundreds of awards stays fast to load.
+_AWARD_COLUMNS = (
+    "id", "institution_id", "learner_id", "term", "credits_earned", "activity_start_date", "awarded_date",
+    "achievement__id", "achievement__human_code",
+    "achievement_version__id", "achievement_version__name", "achievement_version__achievement_type",
+)  # fmt: skip
+
+
 def _awards(learners: list[Learner]):
     return (
         Award.objects.filter(learner__in=learners, withdrawn_at__isnull=True)
-        .select_related("institution", "achievement", "achievement_version")
+        .select_related("achievement", "achievement_version")
+        .only(*_AWARD_COLUMNS)
         .prefetch_related(
             Prefetch(
                 "results",
-                queryset=AwardResult.objects.select_related("result_description", "achieved_level"),
+                queryset=AwardResult.objects.select_related("result_description", "achieved_level").only(
+                    "id", "award_id", "value", "status", "achieved_level__name", "result_description__name"
+                ),
             ),
-            "evidence",
+            Prefetch("evidence", queryset=Evidence.objects.only("id", "award_id", "name", "narrative")),
             Prefetch(
-                "achievement_version__alignments", queryset=Alignment.objects.order_by("position", "pk")
+                "achievement_version__alignments",
+                queryset=Alignment.objects.order_by("position", "pk").only(
+                    "id", "version_id", "target_name", "target_url", "target_framework", "target_code"
+                ),
             ),
         )
     )
@@ -277,7 +310,10 @@ def wallet_dashboard(
     """
     learners = learners_of_user(user=user)
     awards = list(_awards(learners)) if learners else []
-    credentials = _current_credentials([award.pk for award in awards]) if awards else {}
+    institutions = {learner.institution_id: learner.institution for learner in learners}
+    for award in awards:
+        award.institution = institutions[award.institution_id]
+    credentials = _current_credentials(learners) if awards else {}
     items = [
         RecordItem(
             award=award,
@@ -309,12 +345,13 @@ def wallet_dashboard(
         skills = [chosen] if chosen else []
     if category:
         shown_items = [i for i in shown_items if i.category == category]
+    shown_ids = {id(i) for i in shown_items}
     if query:
         skills = [
             s
             for s in skills
             if query.casefold() in f"{s.name} {s.code} {s.framework}".casefold()
-            or any(i in shown_items for i in s.evidence)
+            or any(id(i) in shown_ids for i in s.evidence)
         ]
         imported = [
             e
@@ -324,7 +361,7 @@ def wallet_dashboard(
     if category and category != "competencies":
         skills = []
     if term:
-        skills = [s for s in skills if any(i in shown_items for i in [s.awarded, *s.evidence] if i)]
+        skills = [s for s in skills if any(id(i) in shown_ids for i in [s.awarded, *s.evidence] if i)]
     if (category and category != "imported") or term or skill:
         imported = []
 
@@ -421,9 +458,9 @@ def share_by_token(*, token: str) -> ShareLink | None:
 def share_credentials(*, share: ShareLink) -> list[IssuedCredential]:
     return [
         item.credential
-        for item in share.items.select_related("credential__institution", "credential__award").order_by(
-            "position", "pk"
-        )
+        for item in share.items.select_related(
+            "credential__institution", "credential__award", "credential__learner"
+        ).order_by("position", "pk")
     ]
 
 

@@ -31,7 +31,8 @@ def _or_404(getter, **kwargs):
 
 
 def _qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=4, title="QR code of the share link", border=2)
+    svg = segno.make(url, error="m").svg_inline(scale=5, title="QR code of the share link")
+    return svg.replace("<svg ", '<svg role="img" aria-label="QR code of the share link" ', 1)
 
 
 # --- the record ---------------------------------------------------------------------------------
@@ -244,7 +245,13 @@ def share_public(request, token):
         render(
             request,
             "wallet/share_public.html",
-            {"share": share, "entries": entries, "clrs": list(share.clrs.all()), "token": token},
+            {
+                "share": share,
+                "entries": entries,
+                "clrs": list(share.clrs.all()),
+                "token": token,
+                "learner_names": sorted({entry["credential"].learner.full_name for entry in entries}),
+            },
         )
     )
 

@@ -179,5 +179,9 @@ def test_the_dashboard_needs_a_constant_number_of_queries(
     assert sum(len(group.items) for group in record.terms) == count
     assert all(item.state.label == "Verified" for group in record.terms for item in group.items)
     assert record.total_credits == Decimal(3 * count)
+    # A competency evidenced by every course lists a few and links to the rest (a filter).
+    skill = next(skill for skill in record.skills if skill.name == "Skill")
+    assert len(skill.evidence) == count
+    assert f"and {count - 6} more" in response.content.decode()
     with django_assert_max_num_queries(15):
         assert client.get("/wallet/", {"q": "C 001", "term": "Term 03"}).status_code == 200
