@@ -27,3 +27,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the Celery workers of tests/e2e open the same test database. One per
     # process, so test runs started side by side do not share it.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
+# Many tests log in through the real form; allauth's login rate limit would turn later ones into 429s.
+ACCOUNT_RATE_LIMITS = False

@@ -179,3 +179,12 @@ def test_a_credential_that_fails_its_schema_is_marked_failed_with_the_field_name
     credential.refresh_from_db()
     assert credential.state == CredentialState.FAILED
     assert "$.credentialSubject.achievement.criteria" in credential.error
+
+
+def test_withdrawing_an_award_through_achievements_revokes_its_credential(awards, registrar_user):
+    credential = services.credential_issue(award=awards[0])
+    award_withdraw(award=awards[0], reason="Grade appeal upheld", actor=registrar_user)
+    credential.refresh_from_db()
+    assert credential.is_revoked
+    assert credential.revocation_reason == "The award was withdrawn: Grade appeal upheld"
+    assert credential_verify(document_or_jwt=credential.document).verdict == "not_valid"

@@ -1,0 +1,13 @@
+"""What the credentials app does when achievements change (achievements cannot import this app)."""
+
+from django.dispatch import receiver
+
+from achievements.models import Award
+from achievements.signals import award_withdrawn
+
+from . import services
+
+
+@receiver(award_withdrawn, sender=Award, dispatch_uid="credentials.revoke_withdrawn_award")
+def revoke_credentials_of_withdrawn_award(sender, award, reason, actor=None, **kwargs):
+    services.award_credentials_revoke(award=award, reason=f"The award was withdrawn: {reason}", actor=actor)
