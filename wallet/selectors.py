@@ -162,6 +162,8 @@ class Dashboard:
     filters: dict
     shown: int
     total: int
+    # The current full ClrCredential from each institution (the whole record as one credential).
+    clrs: list[IssuedCredential] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -327,6 +329,19 @@ def wallet_dashboard(
     imported = list(
         ExternalCredential.objects.filter(owner=user).filter(Q(confirmed=True) | ~Q(verdict="not_valid"))
     )
+    clrs = (
+        list(
+            IssuedCredential.objects.filter(learner__in=learners, kind=CredentialKind.CLR, is_current=True)
+            .only("id", "institution_id", "state", "revoked_at", "suspended_at", "created_at", "signed_at")
+            .order_by("institution_id")
+        )
+        if learners
+        else []
+    )
+    institutions_by_id = {learner.institution_id: learner.institution for learner in learners}
+    for clr in clrs:
+        clr.institution = institutions_by_id[clr.institution_id]
+        clr.wallet_state = credential_state(clr)
     facets = {
         "categories": CATEGORIES,
         "terms": [t for t in OrderedDict.fromkeys(i.award.term for i in sorted(items, key=_term_order)) if t],
@@ -387,6 +402,7 @@ def wallet_dashboard(
         group.items.append(item)
     return Dashboard(
         learners=learners,
+        clrs=clrs,
         programs=[i for i in shown_items if i.category == "programs"],
         terms=list(groups.values()),
         skills=skills if category in ("", "competencies") else [],

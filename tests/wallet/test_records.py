@@ -33,7 +33,7 @@ def test_the_record_page_shows_what_the_credential_says_and_how_it_verified(
         "Verified",  # the verdict and each check
     ):
         assert expected in text, expected
-    assert response.context["result"].verdict == "verified"
+    assert response.context["result"].verdict == "verified", response.context["result"].to_dict()
     page = response.content.decode()
     for check in ("well_formed", "schema", "proof", "issuer_key", "validity_period", "status"):
         assert f'data-check="{check}"' in page
@@ -105,3 +105,36 @@ def test_a_registrar_has_no_wallet_record_page_for_a_students_credential(
 ):
     login(registrar_user)
     assert client.get(f"/wallet/records/{issued['intro'].id}/").status_code == 404
+
+
+def test_the_issuer_logo_and_the_whole_record_as_a_clr_are_shown(
+    client, login, student_user, institution, issued, django_capture_on_commit_callbacks
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from credentials.services import clr_issue
+
+    canvas = io.BytesIO()
+    Image.new("RGB", (60, 20), "teal").save(canvas, format="PNG")
+    institution.logo = SimpleUploadedFile("logo.png", canvas.getvalue(), content_type="image/png")
+    institution.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        clr = clr_issue(learner=issued["intro"].learner)
+    clr.refresh_from_db()
+    assert clr.state == "signed", clr.error
+    login(student_user)
+    dashboard = client.get("/wallet/")
+    assert dashboard.context["record"].clrs == [clr]
+    assert f'href="/wallet/records/{clr.id}/"' in dashboard.content.decode()
+
+    page = client.get(f"/wallet/records/{clr.id}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert re.search(rf'<img class="issuer-logo" src="[^"]*/institutions/{institution.slug}/logo"', html)
+    text = _text(page)
+    assert "Records in this credential" in text
+    assert "CS 101 Introduction to Programming — Fall 2024: A" in text
+    assert page.context["result"].verdict == "verified", page.context["result"].to_dict()
