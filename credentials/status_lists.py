@@ -23,6 +23,7 @@ from .signing import document_sign
 
 # How long a verifier may cache a published list (BSL `ttl`, in milliseconds) and the HTTP max-age.
 STATUS_LIST_TTL = timedelta(minutes=5)
+STATUS_LIST_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _feistel_round(key: bytes, round_number: int, half: int, bits: int) -> int:
@@ -131,7 +132,10 @@ def status_list_publish(*, status_list_id: int) -> StatusList:
         )
         if not status_list.needs_signing:
             return status_list
-        now = timezone.now().replace(microsecond=0)
+        # Back-dated a little: a verifier that read "now" just before the list was signed (the
+        # portal's own verifier publishes on demand), or whose clock is slightly behind, must not
+        # find the list "not yet valid".
+        now = timezone.now().replace(microsecond=0) - STATUS_LIST_CLOCK_SKEW
         issuer = institution_profile(institution=status_list.institution)
         for purpose in (StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION):
             unsigned = vc_documents.status_list_credential(
