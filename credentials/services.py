@@ -15,7 +15,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from achievements.models import Award, Learner
-from institutions.models import Institution
+from institutions.models import AuditEntry, Institution
 from institutions.services import audit_record
 from vc.errors import VcError
 
@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 # Credentials signed per task: small credentials are chunked so per-task overhead stays small.
 SIGNING_CHUNK = 50
+# Learners whose CLRs a bulk job creates together (bounds the size of each batch of inserts).
+BULK_CLR_BATCH = 500
+# Awards looked up per query (SQLite allows 32,766 parameters in a statement).
+LOOKUP_BATCH = 5000
 
 
 class TransientIssuanceError(Exception):
@@ -48,12 +52,16 @@ def _credentials_for_awards(
 
     Returns (all credentials in award order, the ones created now).
     """
-    existing = {
-        credential.award_id: credential
-        for credential in IssuedCredential.objects.filter(
-            award__in=awards, kind=CredentialKind.ACHIEVEMENT, is_current=True
+    existing = {}
+    for start in range(0, len(awards), LOOKUP_BATCH):
+        existing.update(
+            (credential.award_id, credential)
+            for credential in IssuedCredential.objects.filter(
+                award__in=awards[start : start + LOOKUP_BATCH],
+                kind=CredentialKind.ACHIEVEMENT,
+                is_current=True,
+            )
         )
-    }
     missing = [award for award in awards if award.pk not in existing]
     created = []
     if missing:
@@ -167,6 +175,69 @@ def clr_issue(
     return clr
 
 
+def _clrs_issue(*, institution: Institution, learner_ids: list[int], job: IssuanceJob, actor=None) -> int:
+    """Full CLRs for many learners at once, by the rules of `clr_issue`, in a few queries per batch.
+
+    Returns how many were created (learners whose current CLR already says the same get none).
+    """
+    awards_of: dict[int, list[Award]] = defaultdict(list)
+    for award in Award.objects.filter(learner_id__in=learner_ids, withdrawn_at__isnull=True).order_by("pk"):
+        awards_of[award.learner_id].append(award)
+    all_awards = [award for learner_id in learner_ids for award in awards_of[learner_id]]
+    nested, created = _credentials_for_awards(institution=institution, awards=all_awards, job=job)
+    _enqueue_signing([credential.id for credential in created])
+    nested_of: dict[int, list[IssuedCredential]] = defaultdict(list)
+    for credential in nested:
+        nested_of[credential.learner_id].append(credential)
+    hashes = {
+        learner_id: clr_content_hash(nested_ids=[c.id for c in nested_of[learner_id]], partial=False)
+        for learner_id in learner_ids
+        if nested_of[learner_id]
+    }
+    unchanged = set(
+        IssuedCredential.objects.filter(
+            learner_id__in=list(hashes), kind=CredentialKind.CLR, is_current=True, revoked_at__isnull=True
+        )
+        .exclude(state=CredentialState.FAILED)
+        .values_list("learner_id", "content_hash")
+    )
+    todo = [learner_id for learner_id, digest in hashes.items() if (learner_id, digest) not in unchanged]
+    if not todo:
+        return 0
+    allocations = status_indexes_allocate(institution=institution, count=len(todo))
+    IssuedCredential.objects.filter(learner_id__in=todo, kind=CredentialKind.CLR, is_current=True).update(
+        is_current=False
+    )
+    clrs = IssuedCredential.objects.bulk_create(
+        [
+            IssuedCredential(
+                institution=institution, kind=CredentialKind.CLR, learner_id=learner_id, partial=False,
+                is_current=True, content_hash=hashes[learner_id], job=job, status_list=status_list,
+                status_index=index,
+            )
+            for learner_id, (status_list, index) in zip(todo, allocations, strict=True)
+        ]
+    )  # fmt: skip
+    through = IssuedCredential.nested.through
+    through.objects.bulk_create(
+        [
+            through(from_issuedcredential_id=clr.pk, to_issuedcredential_id=credential.pk)
+            for clr in clrs
+            for credential in nested_of[clr.learner_id]
+        ],
+        batch_size=5000,
+    )
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor if getattr(actor, "pk", None) else None, institution=institution, action="clr.queued",
+            target=str(clr.id), data={"partial": False},
+        )
+        for clr in clrs
+    )  # fmt: skip
+    _enqueue_signing([clr.id for clr in clrs], kind=CredentialKind.CLR)
+    return len(clrs)
+
+
 @dataclass(frozen=True)
 class Selection:
     """What a bulk job covers: the awards of a term and/or of chosen achievements (e.g. a program's)."""
@@ -212,8 +283,14 @@ def bulk_issue(
     _credentials, created = _credentials_for_awards(institution=institution, awards=awards, job=job)
     _enqueue_signing([credential.id for credential in created])
     if with_clrs:
-        for learner in Learner.objects.filter(pk__in={award.learner_id for award in awards}).order_by("pk"):
-            clr_issue(learner=learner, actor=actor, job=job)
+        learner_ids = sorted({award.learner_id for award in awards})
+        for start in range(0, len(learner_ids), BULK_CLR_BATCH):
+            _clrs_issue(
+                institution=institution,
+                learner_ids=learner_ids[start : start + BULK_CLR_BATCH],
+                job=job,
+                actor=actor,
+            )
     # Everything created for this job counts, including credentials of other awards a CLR needed.
     job.total = IssuedCredential.objects.filter(job=job).count()
     if job.total == 0:
