@@ -1,7 +1,8 @@
 """Issuing, signing, revoking: every write of the credential lifecycle.
 
 Services write rows inside a transaction and start background work on commit; only ids cross the
-broker. Signing is idempotent: a queued row is signed once, whatever runs it or how often.
+broker. Signing is idempotent: a queued row is stored signed once (checked again under a row lock),
+whatever runs it or how often; the signing itself runs outside the lock.
 """
 
 import hashlib
