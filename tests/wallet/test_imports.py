@@ -172,3 +172,28 @@ def test_a_student_cannot_see_another_students_imports(client, login, student_us
     client.logout()
     assert client.get(f"/wallet/imports/{external.id}/").status_code == 302
     assert ExternalCredential.objects.filter(pk=external.pk).exists()
+
+
+def test_a_baked_svg_badge_is_imported(client, login, student_user, signed):
+    from wallet.baking import bake_svg
+
+    svg = bake_svg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>', signed.document)
+    login(student_user)
+    _upload(client, "badge.svg", svg, content_type="image/svg+xml")
+    external = ExternalCredential.objects.get()
+    assert (external.source_format, external.verdict) == ("svg", "verified")
+
+
+def test_a_credential_from_a_server_the_portal_cannot_reach_is_kept_as_could_not_check(
+    client, login, student_user, signed, settings
+):
+    # Seen from a portal at another address, this issuer's did:web is on a server it does not fetch from.
+    settings.PORTAL_BASE_URL = "https://wallet.elsewhere.example"
+    login(student_user)
+    response = _upload(client, "badge.json", signed.document)
+    external = ExternalCredential.objects.get()
+    assert (external.verdict, external.confirmed) == ("could_not_check", True)
+    text = _text(client.get(response["Location"]))
+    assert "Could not check" in text and "does not fetch from others" in text
+    [shown] = client.get("/wallet/").context["record"].imported
+    assert shown.get_verdict_display() == "Could not check"
