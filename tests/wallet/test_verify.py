@@ -25,6 +25,14 @@ API = "/api/v1/verify"
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>'
 
 
+@pytest.fixture(autouse=True)
+def _signing_runs_in_the_test_process(monkeypatch):
+    """Credentials are signed eagerly here, whatever state an earlier test left Celery's config in."""
+    from clrportal.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
 @pytest.fixture
 def credential(award):
     issued = services.credential_issue(award=award)
