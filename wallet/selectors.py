@@ -247,8 +247,15 @@ def _skills(items: list[RecordItem]) -> list[Skill]:
     associations = (
         Association.objects.filter(Q(source_id__in=by_achievement) | Q(target_id__in=by_achievement))
         .select_related("source__current_version", "target__current_version")
+        .only(
+            "id", "source__id", "source__human_code", "target__id", "target__human_code",
+            "source__current_version__id", "source__current_version__name",
+            "source__current_version__achievement_type", "target__current_version__id",
+            "target__current_version__name", "target__current_version__achievement_type",
+        )
         .order_by("pk")
-    )
+    )  # fmt: skip
+    competency_versions: dict[int, Skill] = {}
     for association in associations:
         for evidenced, other in (
             (association.source, association.target),
@@ -261,9 +268,20 @@ def _skills(items: list[RecordItem]) -> list[Skill]:
                 continue
             key = f"achievement:{other.pk}"
             skill = skills.setdefault(key, Skill(key=key, name=version.name, code=other.human_code))
+            competency_versions.setdefault(version.pk, skill)
             for item in by_achievement[evidenced.pk]:
                 if item is not skill.awarded and item not in skill.evidence:
                     skill.evidence.append(item)
+    if competency_versions:
+        # Where each competency sits in its framework (one query for all of them).
+        for alignment in (
+            Alignment.objects.filter(version_id__in=competency_versions)
+            .only("version_id", "target_framework", "target_url")
+            .order_by("-position", "-pk")
+        ):
+            skill = competency_versions[alignment.version_id]
+            skill.framework = alignment.target_framework or skill.framework
+            skill.url = alignment.target_url or skill.url
     for item in items:
         for alignment in item.award.achievement_version.alignments.all():
             if item.category == "competencies":

@@ -39,7 +39,8 @@ def test_the_dashboard_groups_the_whole_record_with_term_and_cumulative_credits(
 
     skills = {skill.name: skill for skill in record.skills}
     assert [item.code for item in skills["Programming fundamentals"].evidence] == ["CS 101", "CS 102"]
-    assert skills["Programming fundamentals"].framework == "" or True
+    assert skills["Programming fundamentals"].framework == "Computing Competency Framework"
+    assert skills["Programming fundamentals"].url == "https://case.example/cfitems/nccf-1-1"
     assert [item.code for item in skills["Teamwork"].evidence] == ["CS 230"]
     assert [item.name for item in record.cocurricular] == ["Peer Tutor"]
 
