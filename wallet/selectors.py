@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 
 from achievements.models import Alignment, Association, Award, AwardResult, Evidence, Learner
@@ -459,7 +459,12 @@ def shareable_credentials(*, user) -> list[IssuedCredential]:
         )
         .select_related("institution", "award__achievement", "award__achievement_version")
         .defer("document", "jwt")
-        .order_by("institution__name", "award__term", "award__achievement__human_code")
+        .order_by(
+            "institution__name",
+            F("award__activity_start_date").asc(nulls_last=True),
+            "award__awarded_date",
+            "award__achievement__human_code",
+        )
     )
 
 
