@@ -85,6 +85,7 @@ def share_link_create(
             kind=CredentialKind.ACHIEVEMENT,
             state=CredentialState.SIGNED,
             revoked_at__isnull=True,
+            award__withdrawn_at__isnull=True,
         )
         .select_related("learner", "award")
         .order_by("award__term", "pk")
