@@ -376,3 +376,23 @@ def test_a_revoked_share_link_is_not_verified_and_says_the_credentials_are_unaff
     assert "revoked by its owner" in html
     assert "credentials themselves are unaffected" in html
     assert "data-verdict" not in html
+
+
+def test_pasting_a_clr_lists_the_credentials_inside_each_with_its_verdict(client, issued, learner):
+    clr = services.clr_issue(learner=learner)
+    clr.refresh_from_db()
+    assert clr.state == CredentialState.SIGNED
+    status_list_publish(status_list_id=clr.status_list_id)
+
+    page = client.post("/verify/", {"credential_text": json.dumps(clr.document)})
+    api = client.post(API, json.dumps(clr.document), content_type="application/json").json()
+
+    html = page.content.decode()
+    assert 'data-check="nested_credentials"' in html
+    assert "Credentials inside" in html
+    inside = len(clr.document["credentialSubject"]["verifiableCredential"])
+    assert inside >= 4
+    assert f"{inside} credentials inside" in html
+    assert api["verdict"] == "verified"
+    assert len(api["nested"]) == inside
+    assert {nested["verdict"] for nested in api["nested"]} == {"verified"}
