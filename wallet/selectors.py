@@ -70,11 +70,6 @@ def credential_state(credential: IssuedCredential | None) -> VerificationState:
     return VerificationState("Verified", "ok")
 
 
-def import_state(external: ExternalCredential) -> VerificationState:
-    tone = {"verified": "ok", "not_valid": "bad"}.get(external.verdict, "unsure")
-    return VerificationState(external.get_verdict_display(), tone)
-
-
 @dataclass(eq=False)  # items are compared by identity: one per award
 class RecordItem:
     """One award of the learner, with the credential that carries it (if issued)."""
