@@ -17,9 +17,12 @@ from django.urls import Resolver404, resolve
 from credentials import selectors as credential_selectors
 from credentials.models import CredentialState, IssuedCredential
 from credentials.verification import credential_verify
+from vc import jwt as vc_jwt
+from vc.errors import VcError
 from vc.verify import Limits, VerificationResult
 
 from .baking import PNG_SIGNATURE, extract_credential
+from .display import CredentialView, credential_view
 
 MAX_CREDENTIAL_BYTES = Limits().max_bytes
 # A baked image is bigger than the credential it carries.
@@ -44,10 +47,31 @@ class SubmissionError(Exception):
 
 @dataclass(frozen=True)
 class Verification:
-    """One verified credential and what to call it on the page."""
+    """One verified credential, what to call it on the page, and what it says (for people to read)."""
 
     label: str
     result: VerificationResult
+    view: CredentialView | None = None
+
+
+def credential_document(credential: dict | str) -> dict | None:
+    """The credential as a dict for display: itself, or the `vc` claim of a VC-JWT (unverified)."""
+    if isinstance(credential, dict):
+        return credential
+    try:
+        _header, claims, _input, _signature = vc_jwt.decode_unverified(credential)
+    except VcError:
+        return None
+    document = claims.get("vc")
+    return document if isinstance(document, dict) else None
+
+
+def verification_of(*, credential: dict | str, label: str = "") -> Verification:
+    """Verify what was submitted and say what it claims (the verdict says whether to believe it)."""
+    result = submission_verify(credential=credential)
+    document = credential_document(credential)
+    view = credential_view(document) if document else None
+    return Verification(label or result.credential.get("name") or "The credential", result, view)
 
 
 def _too_large(size: int, limit: int, what: str) -> SubmissionError:
@@ -136,7 +160,8 @@ def _credential_verification(credential: IssuedCredential) -> Verification:
     if credential.state != CredentialState.SIGNED:
         raise SubmissionError("That credential is not signed yet; try again in a moment.", status=409)
     label = credential.name or credential.get_kind_display()
-    return Verification(label, credential_verify(document_or_jwt=credential.document))
+    result = credential_verify(document_or_jwt=credential.document)
+    return Verification(label, result, credential_view(credential.document))
 
 
 def portal_link_verify(*, url: str, user) -> list[Verification]:

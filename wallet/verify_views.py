@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from .verification import SubmissionError, Verification, portal_link_verify, submission_verify
+from .verification import SubmissionError, Verification, portal_link_verify, verification_of
 from .verify_forms import VerifyForm
 
 
@@ -16,9 +16,7 @@ def verify(request):
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES)
         if form.is_valid():
-            result = submission_verify(credential=form.cleaned_data["credential"])
-            label = result.credential.get("name") or "The credential"
-            verifications = [Verification(label, result)]
+            verifications = [verification_of(credential=form.cleaned_data["credential"])]
         else:
             status = 400
     else:

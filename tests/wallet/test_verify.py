@@ -262,6 +262,19 @@ def test_pasting_a_valid_credential_shows_verified_with_every_check_explained(cl
     assert html.count('class="check passed"') == 6
     assert "Signature" in html and "Revocation and suspension" in html
     assert "digital signature covers every field" in html
+    # What the credential says, beside the verdict.
+    assert f"<dt>Issuer</dt><dd>{document['issuer']['name']}" in html
+    assert "<dt>Issued</dt>" in html
+
+
+def test_pasting_a_vc_jwt_shows_what_it_says_and_verifies_it(client, credential):
+    token = credential_jwt(credential=credential, sign=document_jwt)
+
+    html = client.post("/verify/", {"credential_text": token}).content.decode()
+
+    assert 'data-verdict="verified"' in html
+    assert f"<dt>Issuer</dt><dd>{credential.document['issuer']['name']}" in html
+    assert credential.document["name"] in html
 
 
 def test_uploading_a_tampered_credential_shows_not_valid_and_names_the_signature(client, tampered):
