@@ -226,3 +226,26 @@ def test_anonymous_visitors_see_shares_only(client, share_of_two, issued):
     ):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_a_share_across_two_institutions_offers_one_signed_clr_from_each(
+    client, student_user, issued, other_institution, issue, django_capture_on_commit_callbacks
+):
+    from achievements.services import award_create
+    from tests.factories import LearnerFactory, make_achievement
+
+    elsewhere = LearnerFactory(institution=other_institution, user=student_user)
+    history = make_achievement(other_institution, "HIST 1", name="Medieval History")
+    visiting = issue(
+        award_create(learner=elsewhere, achievement=history, term="Summer 2025", credits_earned=5)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        share, token = services.share_link_create(owner=student_user, credentials=[issued["intro"], visiting])
+    clrs = list(share.clrs.all())
+    assert {clr.institution for clr in clrs} == {issued["intro"].institution, other_institution}
+    page = client.get(f"/s/{token}")
+    assert [entry["result"].verdict for entry in page.context["entries"]] == ["verified", "verified"]
+    for clr in clrs:
+        document = client.get(f"/s/{token}/clr/{clr.id}.json").json()
+        assert document["issuer"]["id"] == clr.institution.did
+        assert len(document["credentialSubject"]["verifiableCredential"]) == 1
