@@ -111,8 +111,10 @@ class Workers:
         process.wait(timeout=20)
 
     def stop_all(self) -> None:
+        # A cold shutdown: by now the test has its answer, and a warm one waits on the pool for
+        # up to the stop timeout (SIGTERM reaches the pool processes too, as they share the group).
         for process in self.processes:
-            stop(process)
+            stop(process, sig=signal.SIGQUIT)
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.log_path}\n{log_text(p)[-4000:]}" for p in self.processes)
