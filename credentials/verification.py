@@ -22,7 +22,7 @@ from vc.errors import ResolutionError
 from vc.verify import COULD_NOT, FAILED, Check, VerificationResult, verify_credential
 
 from .models import IssuedCredential, StatusList, StatusPurpose
-from .status_lists import status_list_publish
+from .status_lists import status_bits, status_list_publish
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,13 @@ def resolver(identifier: str) -> dict:
     return vc_did.default_resolver(did_web=_did_web)(identifier)
 
 
+def _published(status_list: StatusList) -> StatusList:
+    """The list with its signed documents, signing it first only when a bit changed (rare)."""
+    if status_list.needs_signing:
+        return status_list_publish(status_list_id=status_list.pk)
+    return status_list
+
+
 def fetch_status_list(url: str) -> dict:
     """A status list credential: this portal's from the database (signed if needed), others per settings."""
     path = _local_path(url)
@@ -91,15 +98,16 @@ def fetch_status_list(url: str) -> dict:
         match = resolve(path)
     except Resolver404:
         raise ResolutionError(f"{url} is not a status list of this portal.") from None
-    if match.url_name != "status_list":
+    if match.url_name != "status_list" or match.kwargs["purpose"] not in StatusPurpose.values:
         raise ResolutionError(f"{url} is not a status list of this portal.")
-    status_list = StatusList.objects.filter(
-        institution__slug=match.kwargs["slug"], number=match.kwargs["number"]
-    ).first()
+    status_list = (
+        StatusList.objects.select_related("institution")
+        .filter(institution__slug=match.kwargs["slug"], number=match.kwargs["number"])
+        .first()
+    )
     if status_list is None:
         raise ResolutionError(f"There is no status list at {url}.")
-    status_list = status_list_publish(status_list_id=status_list.pk)
-    return getattr(status_list, f"{match.kwargs['purpose']}_document")
+    return getattr(_published(status_list), f"{match.kwargs['purpose']}_document")
 
 
 def _portal_credential(document) -> IssuedCredential | None:
@@ -113,11 +121,19 @@ def _portal_credential(document) -> IssuedCredential | None:
         return None
     if match.url_name != "detail":
         return None
-    return IssuedCredential.objects.filter(pk=match.kwargs["credential_id"]).first()
+    return (
+        IssuedCredential.objects.select_related("status_list")
+        .only("id", "status_index", "status_list__suspension_bits")
+        .filter(pk=match.kwargs["credential_id"])
+        .first()
+    )
 
 
 def _with_suspension(result: VerificationResult) -> VerificationResult:
-    """Portal credentials carry one (revocation) status entry; suspension is read from the paired list."""
+    """Portal credentials carry one (revocation) status entry; suspension is read from the paired list.
+
+    The paired suspension list is this portal's own, so it is read from the database directly.
+    """
     for index, nested in enumerate(result.nested):
         result.nested[index] = _with_suspension(nested)
     status = result.check("status")
@@ -126,20 +142,12 @@ def _with_suspension(result: VerificationResult) -> VerificationResult:
     credential = _portal_credential(result.credential)
     if credential is None or credential.status_list_id is None:
         return result
-    try:
-        suspension = fetch_status_list(credential.status_list.url(StatusPurpose.SUSPENSION))
-        from vc.status import BitstringStatusList
-
-        suspended = BitstringStatusList.decode(suspension["credentialSubject"]["encodedList"]).get(
-            credential.status_index
-        )
-    except Exception:
-        logger.exception("could not read the suspension list of credential %s", credential.pk)
-        replacement = Check("status", COULD_NOT, "Whether the credential is suspended could not be checked.")
-    else:
-        if not suspended:
-            return result
-        replacement = Check("status", FAILED, "The credential is suspended by its issuer.")
+    suspended = status_bits(status_list=credential.status_list, purpose=StatusPurpose.SUSPENSION).get(
+        credential.status_index
+    )
+    if not suspended:
+        return result
+    replacement = Check("status", FAILED, "The credential is suspended by its issuer.")
     result.checks = [replacement if check.name == "status" else check for check in result.checks]
     return result
 

@@ -83,8 +83,10 @@ def download_jwt(request, credential_id):
 def status_list(request, slug, number, purpose):
     if purpose not in StatusPurpose.values:
         raise Http404("Unknown status purpose.")
-    found = get_object_or_404(StatusList, institution__slug=slug, number=number)
-    published = status_list_publish(status_list_id=found.pk)
+    found = get_object_or_404(
+        StatusList.objects.select_related("institution"), institution__slug=slug, number=number
+    )
+    published = status_list_publish(status_list_id=found.pk) if found.needs_signing else found
     etag = quote_etag(f"{published.pk}-{published.signed_revision}-{purpose}")
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cachetools import LRUCache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -114,6 +117,37 @@ def sign(
     return signed
 
 
+# hashData of documents already verified, keyed by their exact JSON: a status list shared by thousands of
+# credentials, or a shared record viewed again, is not canonicalized again. The signature is still checked
+# every time, against the key resolved every time.
+_VERIFIED_HASHES: LRUCache = LRUCache(maxsize=4096)
+_VERIFIED_HASHES_LOCK = threading.Lock()
+
+
+def _hash_for_verification(unsecured: dict, options: dict) -> bytes:
+    try:
+        serialized = json.dumps(
+            [unsecured, options], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+    except (TypeError, ValueError):
+        return hash_data(unsecured, options)[0]
+    key = hashlib.sha256(serialized.encode("utf-8")).digest()
+    with _VERIFIED_HASHES_LOCK:
+        cached = _VERIFIED_HASHES.get(key)
+    if cached is not None:
+        return cached
+    digest = hash_data(unsecured, options)[0]
+    with _VERIFIED_HASHES_LOCK:
+        _VERIFIED_HASHES[key] = digest
+    return digest
+
+
+def clear_verification_cache() -> None:
+    """Forget remembered hashes (for tests and benchmarks)."""
+    with _VERIFIED_HASHES_LOCK:
+        _VERIFIED_HASHES.clear()
+
+
 def _fail(reason: str, vm: str | None = None) -> ProofCheck:
     return ProofCheck(ok=False, reason=reason, verification_method=vm)
 
@@ -186,7 +220,7 @@ def _check_one(
         return _fail(f"{vm_id} is not an Ed25519 key.", vm_id)
 
     try:
-        digest, _, _ = hash_data(unsecured, options)
+        digest = _hash_for_verification(unsecured, options)
     except VcError as exc:
         return _fail(f"The document could not be canonicalized: {exc.reason}", vm_id)
     try:

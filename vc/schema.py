@@ -13,6 +13,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import jsonschema_rs
 from jsonschema import Draft201909Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -113,6 +114,24 @@ def _registry() -> Registry:
         contents = json.loads(path.read_text(encoding="utf-8"))
         resources.append((contents["$id"], Resource(contents=contents, specification=DRAFT201909)))
     return Registry(retrieve=_no_network).with_resources(resources)
+
+
+@cache
+def _fast_validator(kind: str) -> jsonschema_rs.Draft201909Validator:
+    """The same schema compiled by jsonschema-rs: a yes/no answer about 100x faster than the one below."""
+    resources = [
+        (contents["$id"], contents)
+        for contents in (
+            json.loads(p.read_text(encoding="utf-8")) for p in sorted(SCHEMA_DIR.glob("*/*.json"))
+        )
+    ]
+    return jsonschema_rs.Draft201909Validator(
+        json.loads((SCHEMA_DIR / SCHEMA_FILES[kind]).read_text(encoding="utf-8")),
+        registry=jsonschema_rs.Registry(resources),
+        validate_formats=True,
+        formats={"date-time": _is_date_time, "date": _is_date},
+        retriever=_no_network,
+    )
 
 
 @cache
@@ -277,6 +296,10 @@ def validate(document: object, kind: str | None = None) -> list[SchemaIssue]:
             ]
     elif kind not in SCHEMA_FILES:
         raise ValueError(f"unknown schema kind {kind!r}; known: {', '.join(KINDS)}")
+    # Valid documents (nearly all) are settled by the fast validator; only a failing one is walked
+    # again by jsonschema to name each path and rule broken.
+    if _fast_validator(kind).is_valid(document):
+        return []
     issues: list[SchemaIssue] = []
     seen: set[tuple[str, str, str]] = set()
     for error in _validator(kind).iter_errors(document):

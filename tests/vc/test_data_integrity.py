@@ -413,3 +413,35 @@ def test_the_canonical_form_ignores_key_order():
     document = load_json(VALIDATOR + "ob30-simple.json")
     reordered = dict(reversed(list(document.items())))
     assert canonize(document) == canonize(reordered)
+
+
+def test_verifying_the_same_document_again_reuses_its_hash_but_still_checks_the_signature(monkeypatch):
+    from vc import data_integrity as di
+    from vc.did import default_resolver, did_key_from_public
+    from vc.keys import ed25519_private_from_seed
+
+    key = ed25519_private_from_seed(bytes(range(32)))
+    issuer = did_key_from_public(key.public_key())
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:learner"},
+    }
+    signed = di.sign(document, private_key=key, verification_method=f"{issuer}#{issuer.split(':')[-1]}")
+    di.clear_verification_cache()
+    calls = []
+    real_hash_data = di.hash_data
+    monkeypatch.setattr(di, "hash_data", lambda *a: calls.append(1) or real_hash_data(*a))
+    resolver = default_resolver()
+
+    assert di.verify(signed, resolver=resolver).ok
+    assert di.verify(signed, resolver=resolver).ok
+    assert len(calls) == 1
+
+    forged = {**signed, "proof": {**signed["proof"], "proofValue": di.multibase_encode(bytes(64))}}
+    assert not di.verify(forged, resolver=resolver).ok  # same hash, wrong signature: refused
+    tampered = {**signed, "credentialSubject": {"id": "did:example:someone-else"}}
+    assert not di.verify(tampered, resolver=resolver).ok
+    assert len(calls) == 2

@@ -192,3 +192,62 @@ def test_schema_urls_are_the_published_purl_ids():
     assert schema.SCHEMA_URLS["ClrCredential"].endswith(
         "/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
     )
+
+
+def _mutations(document):
+    """Variants of a document with one member removed, emptied, or given a value of the wrong type."""
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield (*path, key), value
+                yield from walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield (*path, index), value
+                yield from walk(value, (*path, index))
+
+    def replaced(node, path, value, delete=False):
+        node = copy.deepcopy(node)
+        target = node
+        for part in path[:-1]:
+            target = target[part]
+        if delete:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+        return node
+
+    for path, value in list(walk(document, ())):
+        if isinstance(path[-1], str):
+            yield replaced(document, path, None, delete=True)
+        yield replaced(document, path, 12345 if isinstance(value, str) else "not-what-the-schema-wants")
+        if isinstance(value, str) and (
+            "Date" in str(path[-1]) or path[-1] in {"validFrom", "validUntil", "created"}
+        ):
+            yield replaced(document, path, "2026-02-30T25:00:00Z")
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "examples/validator-fixtures/ob30-complete.json",
+        "examples/validator-fixtures/clr20-simple.json",
+        "examples/validator-fixtures/ob30-endorsement-valid.json",
+        "examples/ob_v3p0/complete-openbadgecredential.json",
+    ],
+)
+def test_the_fast_validator_never_accepts_what_the_explaining_validator_refuses(fixture):
+    document = json.loads((EXAMPLES.parent / fixture).read_text())
+    document.pop("proof", None)
+    kind = schema.kind_of(document)
+    checked = 0
+    for variant in _mutations(document):
+        fast_says_valid = schema._fast_validator(kind).is_valid(variant)
+        explained = list(schema._validator(kind).iter_errors(variant))
+        if fast_says_valid:
+            assert explained == [], (
+                f"fast validator accepted a document jsonschema refuses: {explained[0].message}"
+            )
+        checked += 1
+    assert checked > 30
