@@ -459,6 +459,9 @@ def _child(args) -> int:
         if os.environ.get("REDIS_URL"):
             with app.connection_for_write() as conn:
                 conn.default_channel.queue_delete(queue)
+                conn.default_channel.client.delete(
+                    queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+                )
     result = {"students": args.students, "prefetch": prefetch}
     result.update(achievements=achievements, clrs=clrs, batch=batch)
     Path(args.out).write_text(json.dumps(result))

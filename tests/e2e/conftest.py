@@ -60,6 +60,19 @@ def _file_broker_options(var_dir: Path) -> dict:
     }
 
 
+def forget_redis_queue(app, queue: str) -> None:
+    """Delete a queue from Redis with kombu's keys for it, and the messages a killed worker left unacked."""
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        channel.queue_delete(queue)
+        client = channel.client
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        for tag, raw in client.hgetall("unacked").items():
+            if f'"routing_key": "{queue}"' in raw.decode(errors="replace"):
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+
+
 def _reset_celery_connections() -> None:
     """Drop Celery's cached connection pool and routing, so changed broker settings take effect."""
     celery_app.close()
@@ -139,8 +152,7 @@ def workers(transactional_db, settings, tmp_path):
     finally:
         running.stop_all()
         if os.environ.get("REDIS_URL"):
-            with celery_app.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
+            forget_redis_queue(celery_app, queue)
         celery_app.conf.update(saved)
         _reset_celery_connections()
 
