@@ -139,11 +139,14 @@ def workers(transactional_db, settings, tmp_path):
     queue = f"e2e-{uuid.uuid4().hex[:12]}"
     var_dir = tmp_path / "var"
     var_dir.mkdir()
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     overrides = {"task_always_eager": False, "task_default_queue": queue}
     if not os.environ.get("REDIS_URL"):
         overrides["broker_transport_options"] = _file_broker_options(var_dir)
-    saved = {key: celery_app.conf[key] for key in overrides}
+    # Celery reads Django's settings live; what the app was told directly is its "changes" layer.
+    # Put that layer back as it was afterwards, so later tests see their own settings (eager mode).
+    changes = celery_app.conf.changes
+    saved = {key: changes[key] for key in overrides if key in changes}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.update(overrides)
     _reset_celery_connections()
     running = Workers(tmp_path, queue, var_dir)
@@ -153,7 +156,9 @@ def workers(transactional_db, settings, tmp_path):
         running.stop_all()
         if os.environ.get("REDIS_URL"):
             forget_redis_queue(celery_app, queue)
-        celery_app.conf.update(saved)
+        for key in overrides:
+            changes.pop(key, None)
+        changes.update(saved)
         _reset_celery_connections()
 
 
