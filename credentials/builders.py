@@ -185,8 +185,9 @@ def clr_credential_document(
 ) -> dict:
     """The unsigned ClrCredential nesting the signed AchievementCredentials of `nested`.
 
-    `achievement[]` holds the definitions of the nested achievements and of the catalog achievements they
-    are part of (program, degree, competencies), so `association[]` can connect them.
+    `achievement[]` holds the catalog achievements the nested ones are part of or related to (program,
+    degree, competencies); the nested achievements are defined inside their credentials already, and
+    `association[]` connects both by id. Not repeating them halves what has to be canonicalized.
     """
     cache = cache or DocumentCache()
     learner = credential.learner
@@ -207,7 +208,11 @@ def clr_credential_document(
         id=learner.did or None,
         identifiers=learner_identifiers(learner),
         verifiable_credentials=tuple(item.document for item in nested),
-        achievements=tuple(documents_by_achievement.values()),
+        achievements=tuple(
+            document
+            for achievement_id, document in documents_by_achievement.items()
+            if achievement_id not in awarded_versions
+        ),
         associations=tuple(
             vcd.Association(
                 association_type=association.association_type,

@@ -66,8 +66,13 @@ def test_a_clr_nests_every_signed_credential_and_the_program_they_are_part_of(le
     assert validate(document, "ClrCredential") == []
     subject = document["credentialSubject"]
     assert len(subject["verifiableCredential"]) == 3
-    names = {achievement["name"] for achievement in subject["achievement"]}
-    assert "BSc Computer Science" in names
+    # The program is defined beside the credentials; the courses only inside them, not twice.
+    assert [achievement["name"] for achievement in subject["achievement"]] == ["BSc Computer Science"]
+    nested_ids = {vc["credentialSubject"]["achievement"]["id"] for vc in subject["verifiableCredential"]}
+    program_id = subject["achievement"][0]["id"]
+    assert {(a["sourceId"], a["targetId"]) for a in subject["association"]} == {
+        (i, program_id) for i in nested_ids
+    }
     assert {a["associationType"] for a in subject["association"]} == {"isPartOf"}
     assert len(subject["association"]) == 3
     assert "partial" not in document or document["partial"] is False
