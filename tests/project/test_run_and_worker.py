@@ -2,6 +2,7 @@
 
 import os
 import signal
+import sqlite3
 import sys
 
 import pytest
@@ -41,6 +42,16 @@ def test_the_run_script_serves_the_login_page_and_a_worker_that_answers_ping(tmp
             what="celery inspect ping",
         )
         assert "pong" in ping.stdout
+
+        # The worker signs the demo credentials the run script queued.
+        database = tmp_path / "var" / "db.sqlite3"
+
+        def signed_count():
+            with sqlite3.connect(database, timeout=5) as connection:
+                query = "SELECT count(*) FROM credentials_issuedcredential WHERE state = 'signed'"
+                return connection.execute(query).fetchone()[0]
+
+        assert wait_until(signed_count, timeout=120, what="the worker signing demo credentials") > 0
 
         output = log_text(portal)
         assert f"http://127.0.0.1:{port}/" in output
