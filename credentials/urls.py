@@ -12,6 +12,7 @@ urlpatterns = [
     path("institutions/<slug:slug>/issuance/", views.jobs, name="jobs"),
     path("institutions/<slug:slug>/issuance/<uuid:job_id>/", views.job, name="job"),
     path("institutions/<slug:slug>/issuance/<uuid:job_id>/retry", views.job_retry, name="job_retry"),
+    path("institutions/<slug:slug>/issuance/<uuid:job_id>/resend", views.job_resend, name="job_resend"),
     path(
         "institutions/<slug:slug>/learners/<int:learner_id>/issue-clr",
         views.learner_issue,

@@ -163,6 +163,16 @@ def job_retry(request, job_id):
 
 @require_POST
 @institution_role_required(*STAFF)
+def job_resend(request, job_id):
+    """Send the job's waiting credentials to the workers again, e.g. after a worker machine died."""
+    found = get_object_or_404(IssuanceJob, institution=request.institution, pk=job_id)
+    count = services.job_requeue_stalled(job=found)
+    messages.success(request, f"{count} waiting credential(s) sent to the workers again.")
+    return redirect("credentials:job", slug=request.institution.slug, job_id=found.id)
+
+
+@require_POST
+@institution_role_required(*STAFF)
 def learner_issue(request, learner_id):
     learner = get_object_or_404(Learner, institution=request.institution, pk=learner_id)
     try:

@@ -156,3 +156,27 @@ def test_the_command_exits_non_zero_when_credentials_fail(awards, institution, m
 def test_the_command_names_an_unknown_institution():
     with pytest.raises(CommandError, match="No institution with the slug 'nowhere'"):
         call_command("issue_credentials", "--institution", "nowhere")
+
+
+def test_a_stalled_job_can_be_resent_to_the_workers_and_completes_once(
+    client, login, registrar_user, awards, institution, monkeypatch
+):
+    from credentials import tasks
+
+    # The first messages are lost, as when the worker holding them dies.
+    lost = []
+    monkeypatch.setattr(tasks.sign_credentials, "delay", lambda *args: lost.append(args))
+    monkeypatch.setattr(tasks.sign_clr, "delay", lambda *args: lost.append(args))
+    job = services.bulk_issue(institution=institution, selection=services.Selection(term="Fall 2020"))
+    job.refresh_from_db()
+    assert lost and job.is_running and job.signed == 0
+    monkeypatch.undo()
+
+    login(registrar_user)
+    page = client.get(f"/institutions/{institution.slug}/issuance/{job.id}/")
+    assert b"Send the waiting credentials to the workers again" in page.content
+    response = client.post(f"/institutions/{institution.slug}/issuance/{job.id}/resend", follow=True)
+    assert b"sent to the workers again" in response.content
+    job.refresh_from_db()
+    assert (job.signed, job.failed, job.state) == (job.total, 0, IssuanceJob.State.DONE)
+    assert IssuedCredential.objects.filter(award=awards[0], kind=CredentialKind.ACHIEVEMENT).count() == 1
