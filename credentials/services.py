@@ -523,6 +523,21 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
+def _status_changed(
+    credential: IssuedCredential, *, purpose: str, value: bool, fields: list[str], action: str, actor, **data
+) -> IssuedCredential:
+    """Save the changed fields, flip the bit in the status list (re-signed on commit), and audit."""
+    credential.save(update_fields=[*fields, "updated_at"])
+    if credential.status_list_id is not None:
+        status_bit_set(
+            status_list=credential.status_list, index=credential.status_index, purpose=purpose, value=value
+        )
+    audit_record(
+        actor=actor, action=action, institution=credential.institution, target=str(credential.id), **data
+    )
+    return credential
+
+
 @transaction.atomic
 def credential_revoke(*, credential: IssuedCredential, reason: str, actor=None) -> IssuedCredential:
     """Revoke for good: the revocation bit is set and the status list re-signed."""
@@ -531,23 +546,17 @@ def credential_revoke(*, credential: IssuedCredential, reason: str, actor=None) 
         return credential
     credential.revoked_at = timezone.now()
     credential.revocation_reason = reason
-    credential.is_current = False if credential.kind == CredentialKind.ACHIEVEMENT else credential.is_current
-    credential.save(update_fields=["revoked_at", "revocation_reason", "is_current", "updated_at"])
-    if credential.status_list_id is not None:
-        status_bit_set(
-            status_list=credential.status_list,
-            index=credential.status_index,
-            purpose=StatusPurpose.REVOCATION,
-            value=True,
-        )
-    audit_record(
-        actor=actor,
+    if credential.kind == CredentialKind.ACHIEVEMENT:
+        credential.is_current = False  # the award may be issued again
+    return _status_changed(
+        credential,
+        purpose=StatusPurpose.REVOCATION,
+        value=True,
+        fields=["revoked_at", "revocation_reason", "is_current"],
         action="credential.revoked",
-        institution=credential.institution,
-        target=str(credential.id),
+        actor=actor,
         reason=reason,
     )
-    return credential
 
 
 @transaction.atomic
@@ -558,21 +567,15 @@ def credential_suspend(*, credential: IssuedCredential, reason: str, actor=None)
         raise ValidationError("A revoked credential cannot be suspended.")
     credential.suspended_at = timezone.now()
     credential.suspension_reason = reason
-    credential.save(update_fields=["suspended_at", "suspension_reason", "updated_at"])
-    status_bit_set(
-        status_list=credential.status_list,
-        index=credential.status_index,
+    return _status_changed(
+        credential,
         purpose=StatusPurpose.SUSPENSION,
         value=True,
-    )
-    audit_record(
-        actor=actor,
+        fields=["suspended_at", "suspension_reason"],
         action="credential.suspended",
-        institution=credential.institution,
-        target=str(credential.id),
+        actor=actor,
         reason=reason,
     )
-    return credential
 
 
 @transaction.atomic
@@ -582,20 +585,14 @@ def credential_unsuspend(*, credential: IssuedCredential, actor=None) -> IssuedC
         return credential
     credential.suspended_at = None
     credential.suspension_reason = ""
-    credential.save(update_fields=["suspended_at", "suspension_reason", "updated_at"])
-    status_bit_set(
-        status_list=credential.status_list,
-        index=credential.status_index,
+    return _status_changed(
+        credential,
         purpose=StatusPurpose.SUSPENSION,
         value=False,
-    )
-    audit_record(
-        actor=actor,
+        fields=["suspended_at", "suspension_reason"],
         action="credential.unsuspended",
-        institution=credential.institution,
-        target=str(credential.id),
+        actor=actor,
     )
-    return credential
 
 
 @transaction.atomic
