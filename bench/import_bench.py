@@ -20,23 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.django_setup import setup_django  # noqa: E402
+
 TARGET_ROWS = 100_000
 TARGET_SECONDS = 30.0
-
-
-def _setup_django(database_dir: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clrportal.settings.dev")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{database_dir}/bench.sqlite3")
-    os.environ["DEBUG"] = "false"
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False  # dev settings turn it on; query logging would be measured too
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _csv(rows: int) -> bytes:
@@ -82,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as database_dir:
-        _setup_django(database_dir)
+        setup_django(database_dir)
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
@@ -90,9 +77,11 @@ def main() -> None:
         from achievements.imports.engine import BATCH_SIZE
 
         data = _csv(args.rows)
-        print(f"SIS import benchmark: {args.rows:,} award rows ({len(data) / 1e6:.1f} MB CSV), "
-              f"database {connection.vendor}, batch size {BATCH_SIZE}, "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        print(
+            f"SIS import benchmark: {args.rows:,} award rows ({len(data) / 1e6:.1f} MB CSV), "
+            f"database {connection.vendor}, batch size {BATCH_SIZE}, "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
         times = []
         institution = None
         for number in range(args.repeat):
@@ -106,8 +95,10 @@ def main() -> None:
         median = statistics.median(times)
         target = TARGET_SECONDS * args.rows / TARGET_ROWS
         verdict = "OK" if median < target else "TOO SLOW"
-        print(f"import (all new)   median {median:6.2f} s  {args.rows / median:>9,.0f} rows/s   "
-              f"target < {target:.1f} s  [{verdict}]")
+        print(
+            f"import (all new)   median {median:6.2f} s  {args.rows / median:>9,.0f} rows/s   "
+            f"target < {target:.1f} s  [{verdict}]"
+        )
 
         start = time.perf_counter()
         report = records_import(institution=institution, data=data, file_name="bench.csv")
@@ -125,9 +116,11 @@ def main() -> None:
         queries = len(captured.captured_queries)
         with CaptureQueriesContext(connection) as captured_again:
             records_import(institution=counted, data=sample, file_name="sample.csv")
-        print(f"queries: {queries} for {sample_rows:,} new rows in {batches} batches "
-              f"(~{queries / batches:.1f} per batch, fixed cost included); "
-              f"{len(captured_again.captured_queries)} to re-import them  [target: constant per batch]")
+        print(
+            f"queries: {queries} for {sample_rows:,} new rows in {batches} batches "
+            f"(~{queries / batches:.1f} per batch, fixed cost included); "
+            f"{len(captured_again.captured_queries)} to re-import them  [target: constant per batch]"
+        )
         if median >= target:
             sys.exit(1)
 

@@ -23,24 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.django_setup import setup_django  # noqa: E402
+
 TARGET_QUERIES = 15
 TARGET_MS = 100.0
 TERMS = 10
-
-
-def _setup_django(database_dir: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clrportal.settings.dev")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{database_dir}/bench.sqlite3")
-    os.environ["DEBUG"] = "false"
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False  # dev settings turn it on; query logging would be measured too
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _learner_with_awards(institution, count: int, email: str):
@@ -142,7 +129,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="clr-dashboard-bench-") as folder:
-        _setup_django(folder)
+        setup_django(folder)
         from institutions.models import Institution
 
         institution = Institution.objects.create(slug=f"bench-{os.getpid()}", name="Bench University")
