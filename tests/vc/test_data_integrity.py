@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.vc.mutations import changed, leaves, with_value
 from vc import canonical, did, keys, loader
 from vc import data_integrity as di
 from vc.canonical import canonize
@@ -230,46 +231,15 @@ def test_the_legacy_complex_clr_is_refused_when_the_issuer_must_control_the_key(
     assert "urn:uuid:4ca4a241-fc3b-4d92-978e-f56fa96ae795" in check.reason
 
 
-def _leaves(value, path=()):
-    """Every scalar in a JSON value with its path."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _leaves(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _leaves(item, (*path, index))
-    else:
-        yield path, value
-
-
-def _changed(value):
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, int | float):
-        return value + 1
-    if value is None:
-        return "x"
-    return value + "x" if value else "x"
-
-
-def _with(document, path, new):
-    copy_ = copy.deepcopy(document)
-    target = copy_
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    return copy_
-
-
 @pytest.mark.parametrize(("name", "issuer_bound"), SIGNED_FIXTURES)
 def test_changing_any_one_field_of_a_signed_fixture_breaks_its_proof(name, issuer_bound, resolver_for):
     document = load_json(VALIDATOR + name)
     resolver = resolver_for(document)
-    paths = list(_leaves(document))
+    paths = list(leaves(document))
     assert len(paths) > 10
     survivors = []
     for path, value in paths:
-        tampered = _with(document, path, _changed(value))
+        tampered = with_value(document, path, changed(value))
         if di.verify(tampered, resolver=resolver, check_issuer=issuer_bound).ok:
             survivors.append(path)
     assert survivors == []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.vc.mutations import changed, leaves, with_value
 from vc import data_integrity as di
 from vc import did, documents, jwt, keys
 from vc.errors import ResolutionError
@@ -148,36 +149,6 @@ def test_the_open_badge_jwt_fixture_names_no_key_so_its_signature_could_not_be_c
 # --- any one change breaks the proof -------------------------------------------------------------
 
 
-def _leaves(value, path=()):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _leaves(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _leaves(item, (*path, index))
-    else:
-        yield path, value
-
-
-def _changed(value):
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, int | float):
-        return value + 1
-    if value is None:
-        return "x"
-    return value + "x" if value else "x"
-
-
-def _with(document, path, new):
-    changed = copy.deepcopy(document)
-    target = changed
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    return changed
-
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -191,11 +162,11 @@ def _with(document, path, new):
 def test_changing_any_one_field_of_a_fixture_fails_it_with_the_proof_check_named(resolver_for, name):
     document = load_json(VALIDATOR + name)
     resolver = resolver_for(document)
-    paths = list(_leaves(document))
+    paths = list(leaves(document))
     assert len(paths) > 10
     wrong = []
     for path, value in paths:
-        result = verify_credential(_with(document, path, _changed(value)), resolver=resolver, now=NOW)
+        result = verify_credential(with_value(document, path, changed(value)), resolver=resolver, now=NOW)
         if result.verdict != "not_valid" or result.check("proof").status != "failed":
             wrong.append((path, _statuses(result)))
     assert wrong == []
