@@ -14,6 +14,11 @@ urlpatterns = [
     path("institutions/<slug:slug>/issuance/<uuid:job_id>/retry", views.job_retry, name="job_retry"),
     path("institutions/<slug:slug>/issuance/<uuid:job_id>/resend", views.job_resend, name="job_resend"),
     path(
+        "institutions/<slug:slug>/learners/<int:learner_id>/credentials/",
+        views.learner_credentials,
+        name="learner_credentials",
+    ),
+    path(
         "institutions/<slug:slug>/learners/<int:learner_id>/issue-clr",
         views.learner_issue,
         name="learner_issue",

@@ -171,6 +171,22 @@ def job_resend(request, job_id):
     return redirect("credentials:job", slug=request.institution.slug, job_id=found.id)
 
 
+@require_GET
+@institution_role_required(*STAFF)
+def learner_credentials(request, learner_id):
+    learner = get_object_or_404(Learner, institution=request.institution, pk=learner_id)
+    return render(
+        request,
+        "credentials/learner_credentials.html",
+        {
+            "institution": request.institution,
+            "learner": learner,
+            "credentials": selectors.credentials_of_learner(learner=learner),
+            "section": "learners",
+        },
+    )
+
+
 @require_POST
 @institution_role_required(*STAFF)
 def learner_issue(request, learner_id):

@@ -180,3 +180,19 @@ def test_a_stalled_job_can_be_resent_to_the_workers_and_completes_once(
     job.refresh_from_db()
     assert (job.signed, job.failed, job.state) == (job.total, 0, IssuanceJob.State.DONE)
     assert IssuedCredential.objects.filter(award=awards[0], kind=CredentialKind.ACHIEVEMENT).count() == 1
+
+
+def test_a_registrar_issues_a_learners_clr_from_the_learner_credentials_page(
+    client, login, registrar_user, learner, awards
+):
+    login(registrar_user)
+    slug = learner.institution.slug
+    page = client.get(f"/institutions/{slug}/learners/{learner.pk}/credentials/")
+    assert page.status_code == 200
+    assert b"No credentials yet." in page.content
+    response = client.post(f"/institutions/{slug}/learners/{learner.pk}/issue-clr")
+    clr = IssuedCredential.objects.get(kind=CredentialKind.CLR, learner=learner)
+    assert response["Location"] == clr.get_absolute_url()
+    page = client.get(f"/institutions/{slug}/learners/{learner.pk}/credentials/")
+    assert page.content.count(b"Signed") == 4
+    assert client.get(f"/institutions/{slug}/learners/{learner.pk}/").status_code == 200
