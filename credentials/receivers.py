@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from achievements.models import Award
-from achievements.signals import award_withdrawn
+from achievements.signals import award_withdrawn, awards_updated
 
 from . import services
 
@@ -11,3 +11,12 @@ from . import services
 @receiver(award_withdrawn, sender=Award, dispatch_uid="credentials.revoke_withdrawn_award")
 def revoke_credentials_of_withdrawn_award(sender, award, reason, actor=None, **kwargs):
     services.award_credentials_revoke(award=award, reason=f"The award was withdrawn: {reason}", actor=actor)
+
+
+@receiver(awards_updated, sender=Award, dispatch_uid="credentials.reissue_updated_awards")
+def reissue_credentials_of_updated_awards(sender, award_ids, source="", actor=None, **kwargs):
+    services.awards_reissue(
+        award_ids=award_ids,
+        reason=f"Replaced by a corrected credential ({source or 'record updated'}).",
+        actor=actor,
+    )

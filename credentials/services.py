@@ -604,3 +604,26 @@ def award_credentials_revoke(*, award: Award, reason: str, actor=None) -> int:
     for credential in credentials:
         credential_revoke(credential=credential, reason=reason, actor=actor)
     return len(credentials)
+
+
+@transaction.atomic
+def awards_reissue(*, award_ids: list[int], reason: str, actor=None) -> int:
+    """Replace the signed credentials of awards whose record changed (e.g. a corrected grade).
+
+    The old credential is revoked (it states what is no longer true) and a new one is queued; a credential
+    still queued needs nothing, as it is built from the award when it is signed. Returns how many.
+    """
+    outdated = list(
+        IssuedCredential.objects.filter(
+            award_id__in=award_ids,
+            kind=CredentialKind.ACHIEVEMENT,
+            is_current=True,
+            state=CredentialState.SIGNED,
+            revoked_at__isnull=True,
+        ).select_related("status_list", "institution", "award")
+    )
+    for credential in outdated:
+        credential_revoke(credential=credential, reason=reason, actor=actor)
+        if credential.award.withdrawn_at is None:
+            credential_issue(award=credential.award, actor=actor)
+    return len(outdated)

@@ -193,3 +193,30 @@ def test_withdrawing_an_award_through_achievements_revokes_its_credential(awards
     assert credential.is_revoked
     assert credential.revocation_reason == "The award was withdrawn: Grade appeal upheld"
     assert credential_verify(document_or_jwt=credential.document).verdict == "not_valid"
+
+
+def test_a_corrected_sis_import_replaces_the_credential_of_the_changed_award(
+    awards, learner, institution, tmp_path
+):
+    from django.core.management import call_command
+
+    credential = services.credential_issue(award=awards[0])
+    credential.refresh_from_db()
+    assert credential.document["credentialSubject"]["result"][0]["value"] == "A"
+    award = awards[0]
+    csv = tmp_path / "corrected.csv"
+    csv.write_text(
+        "student_id,given_name,family_name,email,achievement_code,term,result,credits_earned,"
+        "activity_start_date,activity_end_date,awarded_date\n"
+        f"{learner.student_id},{learner.given_name},{learner.family_name},{learner.email},CS 101,Fall 2020,B,4,"
+        f"2020-09-01,2020-12-15,{award.awarded_date.isoformat()}\n"
+    )
+    call_command("import_records", "--institution", institution.slug, str(csv), "--no-progress")
+
+    credential.refresh_from_db()
+    assert credential.is_revoked
+    assert "Replaced by a corrected credential" in credential.revocation_reason
+    replacement = IssuedCredential.objects.get(award=award, is_current=True)
+    assert replacement.pk != credential.pk
+    assert replacement.document["credentialSubject"]["result"][0]["value"] == "B"
+    assert credential_verify(document_or_jwt=replacement.document).verdict == "verified"
