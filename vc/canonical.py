@@ -195,6 +195,8 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
 # element by a SHA-256 of its exact JSON) and the rest of RDFC-1.0 (node map, RDF, URDNA2015) runs on
 # the very same expanded document as without the memo: the canonical N-Quads are identical by
 # construction. A different active context (another outer @context, another position) is another key.
+# Achievements are remembered the same way: a CLR lists again the achievement of each credential it
+# nests, and the same achievements (courses) appear in the CLRs of many learners.
 
 EMBEDDED_MEMO_ENABLED = True
 # Bounded by the JSON size of the remembered elements (characters); the expanded Python form is
@@ -214,7 +216,7 @@ def _embedded_key(active_ctx, active_property, element, options, inside_list, in
         not EMBEDDED_MEMO_ENABLED
         or active_property is None
         or not isinstance(element, dict)
-        or "@context" not in element
+        or not ("@context" in element or _is_achievement(element))
         or not isinstance(active_ctx, frozendict)
         or "_uuid" not in active_ctx
     ):
@@ -238,6 +240,12 @@ def _embedded_key(active_ctx, active_property, element, options, inside_list, in
         hashlib.sha256(serialized.encode("utf-8")).digest(),
         len(serialized),
     )
+
+
+def _is_achievement(element: dict) -> bool:
+    """An OB 3.0 Achievement: a CLR repeats each of its credentials' achievements, and learners share them."""
+    kind = element.get("type")
+    return kind == "Achievement" or (isinstance(kind, list) and "Achievement" in kind)
 
 
 def _copy_json(value):
@@ -343,6 +351,13 @@ class _Urdna2015(URDNA2015):
         return super().hash_n_degree_quads(id_, issuer)
 
 
+class _Document(dict):
+    """The input document; pyld deep-copies it before expanding, and JSON copies faster by hand."""
+
+    def __deepcopy__(self, memo):
+        return _copy_json(dict(self))
+
+
 def _normalize(processor: jsonld.JsonLdProcessor, document: dict, options: dict) -> str:
     """pyld's JsonLdProcessor.normalize (URDNA2015, N-Quads out) with the RDFC step above."""
     if not FAST_RDFC_ENABLED:
@@ -350,7 +365,7 @@ def _normalize(processor: jsonld.JsonLdProcessor, document: dict, options: dict)
     opts = {k: v for k, v in options.items() if k != "format"}
     opts["produceGeneralizedRdf"] = False
     try:
-        dataset = processor.to_rdf(document, opts)
+        dataset = processor.to_rdf(_Document(document), opts)
     except jsonld.JsonLdError as cause:
         # Same wrapping (and so the same messages) as pyld's normalize.
         raise jsonld.JsonLdError(
