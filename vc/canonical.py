@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import threading
 
 from cachetools import LRUCache
@@ -159,10 +160,10 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
             hit = _embedded.get(key)
             _embedded_counts["hits" if hit is not None else "misses"] += 1
         if hit is not None:
-            expanded, dropped, _size = hit
+            blob, dropped, _size = hit
             for name in dropped:
                 self.on_property_dropped(name)
-            return _copy_json(expanded)
+            return marshal.loads(blob)  # noqa: S302 - bytes this process marshalled itself
         recorded: list = []
         outer_handler = self.on_property_dropped
 
@@ -177,9 +178,14 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
             )
         finally:
             self.on_property_dropped = outer_handler
-        if key[-1] <= _EMBEDDED_MAX_CHARS // 8:  # a huge element would push out everything else
+        try:
+            # Kept serialized: compact, and loading it is a fresh copy (callers may change what they get).
+            blob = marshal.dumps(expanded)
+        except ValueError:  # something other than JSON-like data: not kept
+            return expanded
+        if len(blob) <= _EMBEDDED_MAX_BYTES // 8:  # a huge element would push out everything else
             with _embedded_lock:
-                _embedded[key] = (_copy_json(expanded), tuple(recorded), key[-1])
+                _embedded[key] = (blob, tuple(recorded), len(blob))
         return expanded
 
 
@@ -199,10 +205,10 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
 # nests, and the same achievements (courses) appear in the CLRs of many learners.
 
 EMBEDDED_MEMO_ENABLED = True
-# Bounded by the JSON size of the remembered elements (characters); the expanded Python form is
-# about 6.5 bytes per character in memory (measured), so at most about 26 MB per process.
-_EMBEDDED_MAX_CHARS = 4_000_000
-_embedded: LRUCache = LRUCache(maxsize=_EMBEDDED_MAX_CHARS, getsizeof=lambda entry: entry[2])
+# Expanded forms are kept marshalled (about 1.2 bytes per character of the element's JSON), bounded
+# by their total size in bytes.
+_EMBEDDED_MAX_BYTES = 16_000_000
+_embedded: LRUCache = LRUCache(maxsize=_EMBEDDED_MAX_BYTES, getsizeof=lambda entry: entry[2])
 _embedded_lock = threading.Lock()
 _embedded_counts = {"hits": 0, "misses": 0}
 # Options of `_expand` that are objects (loader, resolver, issuer) are the same for every vc call;
@@ -260,7 +266,7 @@ def _copy_json(value):
 def embedded_stats() -> dict:
     """Entries, hits and misses of the embedded-document expansion memo (tests, benchmark)."""
     with _embedded_lock:
-        return {"entries": len(_embedded), "chars": _embedded.currsize, **_embedded_counts}
+        return {"entries": len(_embedded), "bytes": _embedded.currsize, **_embedded_counts}
 
 
 def memo_stats() -> dict:
@@ -355,7 +361,10 @@ class _Document(dict):
     """The input document; pyld deep-copies it before expanding, and JSON copies faster by hand."""
 
     def __deepcopy__(self, memo):
-        return _copy_json(dict(self))
+        try:
+            return marshal.loads(marshal.dumps(dict(self)))  # noqa: S302 - marshalled just now
+        except ValueError:  # not only JSON types
+            return _copy_json(dict(self))
 
 
 def _normalize(processor: jsonld.JsonLdProcessor, document: dict, options: dict) -> str:

@@ -341,20 +341,20 @@ def test_concurrent_canonicalization_from_many_threads_gives_plain_pyld_output(s
     assert all(nquads == expected[k] for k, nquads in results)
 
 
-def test_the_memo_is_bounded_by_the_json_size_of_what_it_holds(signer, memo, monkeypatch):
+def test_the_memo_is_bounded_by_the_size_of_what_it_holds(signer, memo, monkeypatch):
     small = canonical.LRUCache(maxsize=8000, getsizeof=lambda entry: entry[2])
     monkeypatch.setattr(canonical, "_embedded", small)
     clr = portal_clr([portal_credential(i, signer) for i in range(6)], signer)
     assert canonical.canonize(clr) == plain_pyld(clr)
     stats = canonical.embedded_stats()
     assert 0 < stats["entries"] < 6
-    assert stats["chars"] <= 8000
+    assert stats["bytes"] <= 8000
 
 
 def test_an_embedded_document_too_large_to_remember_is_canonicalized_without_being_kept(
     signer, memo, monkeypatch
 ):
-    monkeypatch.setattr(canonical, "_EMBEDDED_MAX_CHARS", 8000)
+    monkeypatch.setattr(canonical, "_EMBEDDED_MAX_BYTES", 8000)
     clr = portal_clr([portal_credential(i, signer) for i in range(2)], signer)
     assert canonical.canonize(clr, safe=True) == plain_pyld(clr)
     assert canonical.embedded_stats()["entries"] == 0
