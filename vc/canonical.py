@@ -192,15 +192,19 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
 # --- expansion memo for embedded documents --------------------------------------------------------
 #
 # A ClrCredential nests whole signed credentials (each with its own @context and proof) under
-# credentialSubject.verifiableCredential; expanding them is most of the cost of canonicalizing a CLR,
-# and the same immutable credentials are nested in many CLRs and re-verified. pyld's `_expand` is a
-# pure function of (active context, active property, element, expansion options, list/index flags,
-# type-scoped context): processed contexts are frozen and named by a unique `_uuid`, and the only side
-# effect is reporting dropped properties, which is recorded and replayed. So the expanded form of an
-# embedded JSON object that carries its own @context is remembered under exactly those inputs (the
-# element by a SHA-256 of its exact JSON) and the rest of RDFC-1.0 (node map, RDF, URDNA2015) runs on
-# the very same expanded document as without the memo: the canonical N-Quads are identical by
-# construction. A different active context (another outer @context, another position) is another key.
+# credentialSubject.verifiableCredential; expanding them is about half the cost of canonicalizing a
+# CLR, and the same immutable credentials are nested in many CLRs and re-verified. (Their RDF cannot
+# simply be spliced in: the CLR 2.0.1 context defines ClrSubject's verifiableCredential with
+# "@container": "@set", not VC 2.0's "@graph", so nested credentials share the CLR's default graph and
+# their issuer, learner and achievement nodes merge with the CLR's own; only their proofs are graphs.)
+# pyld's `_expand` is a pure function of (active context, active property, element, expansion
+# options, list/index flags, type-scoped context): processed contexts are frozen and named by a
+# unique `_uuid`, and the only side effect is reporting dropped properties, which is recorded and
+# replayed. So the expanded form of an embedded JSON object that carries its own @context is
+# remembered under exactly those inputs (the element by a SHA-256 of its exact JSON) and the rest of
+# RDFC-1.0 (node map, RDF, URDNA2015) runs on the very same expanded document as without the memo:
+# the canonical N-Quads are identical by construction. A different active context (another outer
+# @context, another position) is another key.
 # Achievements are remembered the same way: a CLR lists again the achievement of each credential it
 # nests, and the same achievements (courses) appear in the CLRs of many learners.
 
