@@ -10,7 +10,6 @@ the broker: eager mode is off in the test process for the test's duration.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import uuid
@@ -22,7 +21,7 @@ from django.db import connection
 
 from clrportal.celery import app as celery_app
 from credentials.models import IssuanceJob
-from tests.interop.conftest import DigitalBazaar, _missing_node_side
+from tests.interop.conftest import digital_bazaar  # noqa: F401  (the Node verifier, shared)
 from tests.processes import BIN, log_text, start, stop, wait_until
 
 WORKER_START_TIMEOUT = 60
@@ -174,15 +173,3 @@ def wait_for_job(job: IssuanceJob, workers: Workers, *, timeout: float) -> Issua
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{job}\n{workers.logs()}") from None
     return job
-
-
-@pytest.fixture
-def digital_bazaar(tmp_path) -> DigitalBazaar:
-    reason = _missing_node_side()
-    if reason:
-        if os.environ.get("CLR_INTEROP_REQUIRED") == "1":
-            pytest.fail(f"CLR_INTEROP_REQUIRED=1 but {reason}")
-        pytest.skip(reason)
-    workdir = tmp_path / "node"
-    workdir.mkdir()
-    return DigitalBazaar(shutil.which("node"), workdir)
