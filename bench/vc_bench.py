@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from pyld.canon import URDNA2015  # noqa: E402
 
+from tests.vc.portal_like import portal_achievement  # noqa: E402
 from vc import canonical, data_integrity, did, keys  # noqa: E402
 from vc import documents as d  # noqa: E402
 from vc.status import status_entry  # noqa: E402
@@ -87,61 +88,12 @@ def clr_credential(n: int, private, issuer: str, vm: str) -> dict:
     return clr
 
 
-def _portal_achievement(i: int) -> d.Achievement:
-    base = f"https://portal.example/achievements/{i}"
-    return d.Achievement(
-        id=base,
-        name=f"Course {i}: Applied Statistics",
-        description="Descriptive statistics, probability, inference and regression with real data sets.",
-        criteria=d.Criteria(id=f"{base}/criteria", narrative="Complete every unit and pass the final exam."),
-        achievement_type="Course",
-        alignments=(
-            d.Alignment(
-                target_name=f"Standard {i}.1",
-                target_url=f"https://case.example/uri/{i}-1",
-                target_description="Summarize data with measures of center and spread.",
-                target_framework="State Standards",
-                target_code=f"STAT.{i}.1",
-                target_type="CFItem",
-            ),
-            d.Alignment(target_name=f"Standard {i}.2", target_url=f"https://case.example/uri/{i}-2"),
-        ),
-        result_descriptions=(
-            d.ResultDescription(
-                id=f"{base}/rd/grade",
-                name="Final grade",
-                result_type="LetterGrade",
-                allowed_values=("F", "D", "C", "B", "A"),
-                required_value="C",
-            ),
-            d.ResultDescription(
-                id=f"{base}/rd/rubric",
-                name="Project rubric",
-                result_type="RubricCriterionLevel",
-                required_level=f"{base}/rd/rubric/proficient",
-                rubric_criterion_levels=(
-                    d.RubricCriterionLevel(
-                        id=f"{base}/rd/rubric/proficient", name="Proficient", level="3", points="3"
-                    ),
-                    d.RubricCriterionLevel(
-                        id=f"{base}/rd/rubric/mastered", name="Mastered", level="4", points="4"
-                    ),
-                ),
-            ),
-        ),
-        credits_available=3.0,
-        field_of_study="Statistics",
-        human_code=f"STAT {100 + i}",
-        tags=("statistics", "data"),
-    )
-
-
 def portal_clr(n: int, private, issuer: str, vm: str) -> dict:
     """A portal-like ClrCredential: n signed AchievementCredentials of ~3 KB (results, alignments,
     result descriptions with rubric levels, evidence, credentialStatus) and their achievements."""
     nested = []
     for i in range(n):
-        achievement = _portal_achievement(i)
+        achievement = portal_achievement(i)
         unsigned = d.achievement_credential(
             id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
             issuer=d.Profile(id=issuer, name="Example University", url="https://example.edu"),
@@ -172,7 +124,7 @@ def portal_clr(n: int, private, issuer: str, vm: str) -> dict:
         subject=d.ClrSubject(
             id="did:example:learner",
             verifiable_credentials=tuple(nested),
-            achievements=tuple(_portal_achievement(i) for i in range(n)),
+            achievements=tuple(portal_achievement(i) for i in range(n)),
         ),
         name="Comprehensive Learner Record",
         valid_from="2026-01-01T00:00:00Z",

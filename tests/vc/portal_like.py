@@ -1,0 +1,57 @@
+"""Portal-like documents for canonicalization tests and the vc benchmark (alignments, grades, rubrics)."""
+
+from vc import documents as d
+
+
+def portal_achievement(i):
+    """An achievement like the portal's: alignments, graded and rubric result descriptions."""
+    base = f"https://portal.example/achievements/{i}"
+    return d.Achievement(
+        id=base,
+        name=f"Course {i}: Applied Statistics",
+        description="Descriptive statistics, probability, inference and regression with real data sets.",
+        criteria=d.Criteria(id=f"{base}/criteria", narrative="Complete every unit and pass the final exam."),
+        achievement_type="Course",
+        alignments=(
+            d.Alignment(
+                target_name=f"Standard {i}.1",
+                target_url=f"https://case.example/uri/{i}-1",
+                target_description="Summarize data with measures of center and spread.",
+                target_framework="State Standards",
+                target_code=f"STAT.{i}.1",
+                target_type="CFItem",
+            ),
+            d.Alignment(target_name=f"Standard {i}.2", target_url=f"https://case.example/uri/{i}-2"),
+        ),
+        result_descriptions=(
+            d.ResultDescription(
+                id=f"{base}/rd/grade",
+                name="Final grade",
+                result_type="LetterGrade",
+                allowed_values=("F", "D", "C", "B", "A"),
+                required_value="C",
+            ),
+            d.ResultDescription(
+                id=f"{base}/rd/rubric",
+                name="Project rubric",
+                result_type="RubricCriterionLevel",
+                required_level=f"{base}/rd/rubric/proficient",
+                rubric_criterion_levels=(
+                    d.RubricCriterionLevel(
+                        id=f"{base}/rd/rubric/proficient", name="Proficient", level="3", points="3"
+                    ),
+                    d.RubricCriterionLevel(
+                        id=f"{base}/rd/rubric/mastered",
+                        name="Mastered",
+                        level="4",
+                        points="4",
+                        description="Exceeds",
+                    ),
+                ),
+            ),
+        ),
+        credits_available=3.0,
+        field_of_study="Statistics",
+        human_code=f"STAT {100 + i}",
+        tags=("statistics", "data"),
+    )
