@@ -9,10 +9,11 @@ import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Max, Value, When
 from django.utils import timezone
 
 from achievements.models import Award, Learner
@@ -505,12 +506,31 @@ def job_requeue_stalled(*, job: IssuanceJob) -> int:
     Harmless when they are in fact being signed: signing is idempotent.
     """
     queued = job.credentials.filter(state=CredentialState.QUEUED)
+    achievement_ids = list(queued.filter(kind=CredentialKind.ACHIEVEMENT).values_list("pk", flat=True))
+    clr_ids = list(queued.filter(kind=CredentialKind.CLR).values_list("pk", flat=True))
     with transaction.atomic():
-        _enqueue_signing(list(queued.filter(kind=CredentialKind.ACHIEVEMENT).values_list("pk", flat=True)))
-        _enqueue_signing(
-            list(queued.filter(kind=CredentialKind.CLR).values_list("pk", flat=True)), kind=CredentialKind.CLR
-        )
-    return queued.count()
+        _enqueue_signing(achievement_ids)
+        _enqueue_signing(clr_ids, kind=CredentialKind.CLR)
+    return len(achievement_ids) + len(clr_ids)
+
+
+def jobs_resume_stalled(*, idle_for: timedelta = timedelta(minutes=10)) -> list[IssuanceJob]:
+    """Resend the waiting work of running jobs that signed nothing for `idle_for` (their worker died).
+
+    Run periodically (Celery beat). A job still making progress is left alone, so its queue is not doubled.
+    """
+    cutoff = timezone.now() - idle_for
+    resumed = []
+    for job in IssuanceJob.objects.filter(state=IssuanceJob.State.RUNNING, created_at__lt=cutoff):
+        last_signed = job.credentials.aggregate(last=Max("signed_at"))["last"]
+        if last_signed is not None and last_signed >= cutoff:
+            continue
+        if job_requeue_stalled(job=job):
+            logger.warning(
+                "issuance job %s made no progress since %s: waiting work sent again", job.pk, cutoff
+            )
+            resumed.append(job)
+    return resumed
 
 
 # --- revocation and suspension ---------------------------------------------------------------------

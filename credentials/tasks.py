@@ -25,3 +25,8 @@ def sign_clr(self, credential_id: str) -> str | None:
 @shared_task(bind=True, acks_late=True, **RETRY)
 def publish_status_list(self, status_list_id: int) -> int:
     return status_lists.status_list_publish(status_list_id=status_list_id).signed_revision
+
+
+@shared_task(acks_late=True)
+def resume_stalled_jobs() -> int:
+    return len(services.jobs_resume_stalled())

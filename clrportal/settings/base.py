@@ -207,6 +207,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimu
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat (`celery -A clrportal beat`, or a worker started with -B) resumes jobs whose worker died.
+CELERY_BEAT_SCHEDULE = {
+    "resume-stalled-issuance-jobs": {"task": "credentials.tasks.resume_stalled_jobs", "schedule": 300.0},
+}
 
 LOGGING = {
     "version": 1,

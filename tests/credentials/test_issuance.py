@@ -220,3 +220,27 @@ def test_a_corrected_sis_import_replaces_the_credential_of_the_changed_award(
     assert replacement.pk != credential.pk
     assert replacement.document["credentialSubject"]["result"][0]["value"] == "B"
     assert credential_verify(document_or_jwt=replacement.document).verdict == "verified"
+
+
+def test_a_job_whose_worker_died_is_resumed_by_the_periodic_task_and_a_busy_one_is_not(
+    awards, institution, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from credentials import tasks
+
+    lost = []
+    monkeypatch.setattr(tasks.sign_credentials, "delay", lambda *args: lost.append(args))
+    monkeypatch.setattr(tasks.sign_clr, "delay", lambda *args: lost.append(args))
+    job = services.bulk_issue(institution=institution, selection=services.Selection(term="Fall 2020"))
+    monkeypatch.undo()
+    assert lost
+
+    assert tasks.resume_stalled_jobs.delay().get() == 0  # just started: not stalled yet
+    IssuanceJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    assert tasks.resume_stalled_jobs.delay().get() == 1
+    job.refresh_from_db()
+    assert (job.signed, job.state) == (job.total, IssuanceJob.State.DONE)
+    assert tasks.resume_stalled_jobs.delay().get() == 0  # done jobs are left alone
