@@ -20,10 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from pyld.canon import URDNA2015  # noqa: E402
 
-from tests.vc.portal_like import portal_achievement  # noqa: E402
+from tests.vc.portal_like import portal_achievement, portal_credential  # noqa: E402
 from vc import canonical, data_integrity, did, keys  # noqa: E402
 from vc import documents as d  # noqa: E402
-from vc.status import status_entry  # noqa: E402
 
 FIXTURES = ROOT / "tests/vc/fixtures/examples"
 SEED = bytes(range(32))
@@ -91,33 +90,7 @@ def clr_credential(n: int, private, issuer: str, vm: str) -> dict:
 def portal_clr(n: int, private, issuer: str, vm: str) -> dict:
     """A portal-like ClrCredential: n signed AchievementCredentials of ~3 KB (results, alignments,
     result descriptions with rubric levels, evidence, credentialStatus) and their achievements."""
-    nested = []
-    for i in range(n):
-        achievement = portal_achievement(i)
-        unsigned = d.achievement_credential(
-            id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
-            issuer=d.Profile(id=issuer, name="Example University", url="https://example.edu"),
-            subject=d.AchievementSubject(
-                id="did:example:learner",
-                achievement=achievement,
-                results=(
-                    d.Result(result_description=f"{achievement.id}/rd/grade", value="A"),
-                    d.Result(
-                        result_description=f"{achievement.id}/rd/rubric",
-                        achieved_level=f"{achievement.id}/rd/rubric/mastered",
-                    ),
-                ),
-                credits_earned=3.0,
-                term="Fall 2025",
-            ),
-            name=f"Course {i}: Applied Statistics",
-            valid_from="2025-12-15T00:00:00Z",
-            evidence=(d.Evidence(id=f"https://portal.example/evidence/{i}", name="Final project"),),
-            credential_status=status_entry(list_url="https://portal.example/status/1", index=i),
-        )
-        nested.append(
-            data_integrity.sign(unsigned, private_key=private, verification_method=vm, created=CREATED)
-        )
+    nested = [portal_credential(i, (private, issuer, vm)) for i in range(n)]
     return d.clr_credential(
         id="urn:uuid:11111111-0000-4000-8000-000000000000",
         issuer=d.Profile(id=issuer, name="Example University"),

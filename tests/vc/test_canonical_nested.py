@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 from pyld import jsonld
 
-from tests.vc.portal_like import portal_achievement
+from tests.vc.portal_like import portal_achievement, portal_credential
 from vc import canonical, did, jwt, keys
 from vc import data_integrity as di
 from vc import documents as d
 from vc.errors import DocumentError
 from vc.loader import document_loader
-from vc.status import status_entry
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "examples"
 CREATED = "2026-01-01T00:00:00Z"
@@ -65,37 +64,6 @@ def signer():
     issuer = did.did_key_from_public(private.public_key())
     vm = did.did_key_document(issuer)["assertionMethod"][0]
     return private, issuer, vm
-
-
-def portal_credential(i, signer, *, extra_contexts=()):
-    """A signed AchievementCredential about 3 KB, with results, evidence and a status entry."""
-    private, issuer, vm = signer
-    achievement = portal_achievement(i)
-    unsigned = d.achievement_credential(
-        id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
-        issuer=d.Profile(id=issuer, name="Example University", url="https://example.edu"),
-        subject=d.AchievementSubject(
-            id="did:example:learner",
-            achievement=achievement,
-            results=(
-                d.Result(result_description=f"{achievement.id}/rd/grade", value="A"),
-                d.Result(
-                    result_description=f"{achievement.id}/rd/rubric",
-                    achieved_level=f"{achievement.id}/rd/rubric/mastered",
-                ),
-            ),
-            credits_earned=3.0,
-            term="Fall 2025",
-        ),
-        name=f"Course {i}: Applied Statistics",
-        valid_from="2025-12-15T00:00:00Z",
-        evidence=(
-            d.Evidence(id=f"https://portal.example/evidence/{i}", name="Final project", narrative="Report."),
-        ),
-        credential_status=status_entry(list_url="https://portal.example/status/1", index=i),
-        extra_contexts=extra_contexts,
-    )
-    return di.sign(unsigned, private_key=private, verification_method=vm, created=CREATED)
 
 
 def portal_clr(nested, signer, *, achievements=True):
