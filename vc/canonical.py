@@ -14,10 +14,10 @@ import threading
 from cachetools import LRUCache
 from frozendict import frozendict
 from pyld import jsonld
-from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
 
+from vc import rdf, rdfc
 from vc.errors import ContextError, DocumentError
 from vc.loader import document_loader
 
@@ -98,6 +98,11 @@ def _context_key(local_ctx):
     return ("obj", id(local_ctx))
 
 
+# Expanded IRIs by (active context `_uuid`, value, base, vocab); a plain dict (atomic under the GIL).
+_IRIS_SIZE = 200_000
+_iris: dict = {}
+
+
 class _MemoProcessor(jsonld.JsonLdProcessor):
     """pyld processor that shares processed contexts across nodes and calls (see above)."""
 
@@ -138,6 +143,24 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
                 # Keep local_ctx alive with the entry so its id() cannot be reused while cached.
                 _memo[key] = (result, local_ctx)
         return result
+
+    def _expand_iri(self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None):
+        # Outside context processing (no local context) IRI expansion is a pure function of the frozen
+        # active context (named by its `_uuid`), the value, base and vocab: a CLR expands the same
+        # few hundred terms tens of thousands of times.
+        if local_ctx is None and FAST_RDFC_ENABLED and type(active_ctx) is frozendict and type(value) is str:
+            key = (active_ctx.get("_uuid"), value, base, vocab)
+            if key[0] is not None:
+                try:
+                    return _iris[key]
+                except KeyError:
+                    pass
+                expanded = super()._expand_iri(active_ctx, value, base, vocab)
+                if len(_iris) >= _IRIS_SIZE:
+                    _iris.clear()  # crude bound: refilled within a few documents
+                _iris[key] = expanded
+                return expanded
+        return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
 
     def _expand(
         self,
@@ -289,6 +312,7 @@ def clear_caches() -> None:
     with _memo_lock:
         _memo.clear()
         _resolved.clear()
+    _iris.clear()
     clear_embedded()
 
 
@@ -322,43 +346,14 @@ def _options(**extra) -> dict:
     return options
 
 
-# --- RDFC-1.0 without deep copies --------------------------------------------------------------------
+# --- RDFC-1.0 ---------------------------------------------------------------------------------------
 #
-# pyld's URDNA2015 deep-copies (copy.deepcopy) an RDF term for every blank node in every quad it hashes
-# and the temporary identifier issuer for every path it explores; on a CLR that is about half of its
-# time. Terms are flat dicts of strings and an issuer is a prefix, a counter, a dict and a list of
-# strings, so shallow copies are the same copies, made an order of magnitude faster; the algorithm
-# itself is pyld's, untouched, and so is its output.
+# pyld expands; the rest is vc's own: vc.rdf walks the expanded tree straight to quads (pyld's node map
+# merges and de-duplicates values in quadratic time) and vc.rdfc canonicalizes them (RDFC-1.0 with the
+# spec's N-Quads escaping, on strings rather than pyld's dict terms, with a bound on poison graphs).
+# FAST_RDFC_ENABLED = False is plain pyld end to end, kept to compare against in tests and benchmarks.
 
 FAST_RDFC_ENABLED = True
-
-
-class _Issuer(IdentifierIssuer):
-    """IdentifierIssuer whose deepcopy copies its dict and list (all it holds are strings)."""
-
-    def __deepcopy__(self, memo):
-        clone = _Issuer.__new__(_Issuer)
-        clone.prefix = self.prefix
-        clone.counter = self.counter
-        clone.existing = dict(self.existing)
-        clone.order = list(self.order)
-        return clone
-
-
-class _Urdna2015(URDNA2015):
-    def modify_first_degree_component(self, id_, component, key):
-        if component["type"] != "blank node":
-            return component
-        return {**component, "value": "_:a" if component["value"] == id_ else "_:z"}
-
-    def hash_n_degree_quads(self, id_, issuer):
-        if type(issuer) is IdentifierIssuer:  # the temporary issuer main() creates: same state, fast copies
-            fast = _Issuer(issuer.prefix)
-            fast.counter = issuer.counter
-            fast.existing = dict(issuer.existing)
-            fast.order = list(issuer.order)
-            issuer = fast
-        return super().hash_n_degree_quads(id_, issuer)
 
 
 class _Document(dict):
@@ -371,20 +366,49 @@ class _Document(dict):
             return _copy_json(dict(self))
 
 
+def _quads(processor: jsonld.JsonLdProcessor, document: dict, options: dict) -> list:
+    """pyld's JsonLdProcessor.to_rdf, turning the expanded document into quads by vc.rdf's direct walk."""
+    opts = {k: v for k, v in options.items() if k != "format"}
+    opts.update(produceGeneralizedRdf=False, extractAllScripts=True)
+    opts.setdefault("processingMode", "json-ld-1.1")
+    try:
+        expanded = processor.expand(_Document(document), opts)
+    except jsonld.JsonLdError as cause:
+        # Same wrapping (and so the same messages) as pyld's to_rdf.
+        raise jsonld.JsonLdError(
+            "Could not expand input before serialization to RDF.", "jsonld.RdfError"
+        ) from cause
+    try:
+        return rdf.quads(expanded, object_to_rdf=processor._object_to_rdf, options=opts)
+    except rdf.Unsupported:
+        # A construct the walk leaves to pyld: its node map, exactly as pyld's to_rdf goes on.
+        issuer = IdentifierIssuer("_:b")
+        node_map = {"@default": {}}
+        processor._create_node_map(expanded, node_map, "@default", issuer)
+        return rdf.from_pyld(
+            {
+                name: processor._graph_to_rdf(graph, issuer, opts)
+                for name, graph in sorted(node_map.items())
+                if name == "@default" or jsonld._is_absolute_iri(name)
+            }
+        )
+
+
 def _normalize(processor: jsonld.JsonLdProcessor, document: dict, options: dict) -> str:
-    """pyld's JsonLdProcessor.normalize (URDNA2015, N-Quads out) with the RDFC step above."""
+    """RDFC-1.0 canonical N-Quads: pyld's expansion, vc.rdf's quads, vc.rdfc's canonicalization."""
     if not FAST_RDFC_ENABLED:
         return processor.normalize(document, options)
-    opts = {k: v for k, v in options.items() if k != "format"}
-    opts["produceGeneralizedRdf"] = False
     try:
-        dataset = processor.to_rdf(_Document(document), opts)
+        quads = _quads(processor, document, options)
     except jsonld.JsonLdError as cause:
         # Same wrapping (and so the same messages) as pyld's normalize.
         raise jsonld.JsonLdError(
             "Could not convert input to RDF dataset before normalization.", "jsonld.NormalizeError"
         ) from cause
-    return _Urdna2015().main(dataset, {"format": "application/n-quads"})
+    try:
+        return rdfc.canonicalize(quads)
+    except rdfc.TooComplex as exc:
+        raise DocumentError(str(exc)) from exc
 
 
 def canonize(document: dict, *, safe: bool = False) -> str:

@@ -9,7 +9,7 @@ import pytest
 from pyld import jsonld
 
 from tests.vc.portal_like import portal_achievement, portal_credential
-from vc import canonical, did, jwt, keys
+from vc import canonical, did, jwt, keys, rdfc
 from vc import data_integrity as di
 from vc import documents as d
 from vc.errors import DocumentError
@@ -299,13 +299,13 @@ def test_blank_nodes_only_the_n_degree_hash_can_tell_apart_are_labelled_as_plain
     signer, memo, monkeypatch
 ):
     calls = []
-    original = canonical._Urdna2015.hash_n_degree_quads
+    original = rdfc._Canonicalizer.hash_n_degree
 
-    def counting(self, id_, issuer):
-        calls.append(id_)
-        return original(self, id_, issuer)
+    def counting(self, node, issuer):
+        calls.append(node)
+        return original(self, node, issuer)
 
-    monkeypatch.setattr(canonical._Urdna2015, "hash_n_degree_quads", counting)
+    monkeypatch.setattr(rdfc._Canonicalizer, "hash_n_degree", counting)
     # Each achievement sits in the CLR and in its credential: their alignments are twin blank nodes.
     clr = portal_clr([portal_credential(i, signer) for i in range(3)], signer)
     assert canonical.canonize(clr) == plain_pyld(clr)

@@ -1,0 +1,194 @@
+"""Expanded JSON-LD to RDF quads in one walk of the tree (JSON-LD 1.1 'Deserialize JSON-LD to RDF').
+
+pyld first flattens the expanded document into a node map, merging every node that shares an @id
+and checking each new value against all values already held for that property, then turns the node
+map into triples. On a ClrCredential that merge is most of the work after expansion, and it grows
+faster than the document: the issuer and the learner are the same node in every nested credential.
+A dataset is a *set* of quads, so the same quads come out of walking the tree directly: node
+objects anywhere become subjects in the graph they appear in, `@graph` opens the named graph of its
+node, `@list` becomes an RDF collection, values become literals by pyld's own conversion, and
+repeated quads count once. Quads come out as tuples of canonical N-Quads terms (see vc.rdfc).
+What the walk does not cover (`@set` objects, `@reverse`, `@included`, `@index` or `@direction` on
+values, blank-node datatypes, relative IRIs inside lists) raises `Unsupported`; the caller then
+uses pyld's node map and `from_pyld`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pyld.identifier_issuer import IdentifierIssuer
+
+from vc.rdfc import XSD_STRING, Quad, iri, literal
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
+RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+RDF_NIL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+
+# pyld's test for an absolute IRI (a blank node label passes it too).
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
+# Keywords a node object may carry that this walk knows what to do with.
+_NODE_KEYWORDS = frozenset({"@id", "@type", "@graph", "@index"})
+_VALUE_KEYWORDS = frozenset({"@value", "@type", "@language"})
+
+# IRI -> N-Quads term, for the IRIs every credential repeats (vocabulary terms, types, issuers).
+_TERMS_SIZE = 50_000
+_terms: dict[str, str] = {}
+
+
+class Unsupported(Exception):
+    """The expanded document uses a construct this walk leaves to pyld's node map."""
+
+
+def _absolute(value: str) -> bool:
+    return _ABSOLUTE_IRI.match(value) is not None
+
+
+def _iri_term(value: str) -> str:
+    term = _terms.get(value)
+    if term is None:
+        if len(_terms) >= _TERMS_SIZE:
+            _terms.clear()
+        term = _terms[value] = iri(value)
+    return term
+
+
+def _term(value: str) -> str:
+    """A node id (IRI or blank node label) as a term."""
+    return value if value[:2] == "_:" else _iri_term(value)
+
+
+class _Walk:
+    def __init__(self, object_to_rdf, options: dict):
+        self.issuer = IdentifierIssuer("_:b")
+        # pyld's own literal conversion (numbers, booleans, datatypes, languages, @json).
+        self.object_to_rdf = object_to_rdf
+        self.options = options
+        self.quads: dict[Quad, None] = {}  # an ordered set
+
+    def label(self, node_id: str) -> str:
+        return self.issuer.get_id(node_id) if node_id[:2] == "_:" else node_id
+
+    def literal(self, item: dict) -> str:
+        if not _VALUE_KEYWORDS.issuperset(item):
+            raise Unsupported(f"value with {sorted(set(item) - _VALUE_KEYWORDS)}")
+        value = item["@value"]
+        datatype = item.get("@type")
+        if isinstance(datatype, str) and datatype[:2] == "_:":
+            raise Unsupported("blank node datatype")
+        if type(value) is str and "@language" not in item and datatype not in ("@json", XSD_DOUBLE):
+            return literal(value, datatype or XSD_STRING)
+        return term_from_pyld(self.object_to_rdf(item, self.issuer, [], self.options))
+
+    def node(self, node: dict, graph: str | None) -> str:
+        """Emit the quads of a node object in `graph` (None: a graph that is not output); return its id."""
+        if not _NODE_KEYWORDS.issuperset(k for k in node if k[:1] == "@"):
+            unknown = sorted(k for k in node if k[:1] == "@" and k not in _NODE_KEYWORDS)
+            raise Unsupported(f"node with {unknown}")
+        subject = node.get("@id")
+        subject = self.issuer.get_id() if subject is None else self.label(subject)
+        s = _term(subject) if graph is not None and _absolute(subject) else None
+        for prop, values in node.items():
+            if prop == "@type":
+                for type_ in values:
+                    type_ = self.label(type_)
+                    if s is not None and _absolute(type_):
+                        self.quads[(s, _RDF_TYPE, _term(type_), graph)] = None
+                continue
+            if prop == "@graph":
+                # Node map: the graph named by this node; a relative graph name is not output.
+                self.items(values, _term(subject) if _absolute(subject) else None)
+                continue
+            if prop[:1] == "@":  # @id, @index: no quads
+                continue
+            # Blank-node predicates (generalized RDF) and relative ones give no quads; their objects still do.
+            p = _iri_term(prop) if s is not None and prop[:2] != "_:" and _absolute(prop) else None
+            for item in values:
+                o = self.object(item, graph, p is not None)
+                if p is not None and o is not None:
+                    self.quads[(s, p, o, graph)] = None
+        return subject
+
+    def object(self, item: dict, graph: str | None, emit: bool) -> str | None:
+        """The term of a property value (None: a relative IRI); node objects' own quads are emitted."""
+        if "@value" in item:
+            return self.literal(item)
+        if "@list" in item:
+            return self.list(item["@list"], graph, emit)
+        if "@set" in item:
+            raise Unsupported("@set object")
+        ref = self.node(item, graph)
+        return _term(ref) if _absolute(ref) else None
+
+    def list(self, items: list, graph: str | None, emit: bool) -> str:
+        """An RDF collection: its head (rdf:nil when empty); its rdf:first/rest quads when emitted."""
+        members = []
+        for item in items:
+            member = self.object(item, graph, emit)
+            if member is None:  # pyld would put a relative IRI in the list unchecked
+                raise Unsupported("relative IRI in a list")
+            members.append(member)
+        if not members:
+            return _RDF_NIL
+        heads = [self.issuer.get_id() for _ in members]
+        if emit:
+            for position, (head, member) in enumerate(zip(heads, members, strict=True)):
+                rest = heads[position + 1] if position + 1 < len(heads) else _RDF_NIL
+                self.quads[(head, _RDF_FIRST, member, graph)] = None
+                self.quads[(head, _RDF_REST, rest, graph)] = None
+        return heads[0]
+
+    def items(self, items: list, graph: str | None) -> None:
+        for item in items:
+            if not isinstance(item, dict):
+                raise Unsupported("not a node object")
+            if "@value" in item:  # a free-floating value: dropped, as by the node map
+                continue
+            if "@list" in item or "@set" in item:
+                raise Unsupported("free-floating list")
+            self.node(item, graph)
+
+
+_RDF_TYPE = iri(RDF_TYPE)
+_RDF_FIRST = iri(RDF_FIRST)
+_RDF_REST = iri(RDF_REST)
+_RDF_NIL = iri(RDF_NIL)
+
+
+def quads(expanded: list, *, object_to_rdf, options: dict) -> list[Quad]:
+    """The quads of an expanded JSON-LD document, each once (the expanded document is not changed).
+
+    Quads whose graph is not output (a relative graph name) are left out. Raises Unsupported for
+    constructs left to pyld's node map.
+    """
+    walk = _Walk(object_to_rdf, options)
+    walk.items(expanded, "")
+    return [quad for quad in walk.quads if quad[3] is not None]
+
+
+def term_from_pyld(term: dict) -> str:
+    """A pyld RDF term ({'type', 'value', 'datatype', 'language'}) as an N-Quads term."""
+    if term["type"] == "blank node":
+        return term["value"]
+    if term["type"] == "IRI":
+        return _iri_term(term["value"])
+    return literal(term["value"], term.get("datatype") or XSD_STRING, term.get("language"))
+
+
+def from_pyld(dataset: dict) -> list[Quad]:
+    """The quads of a pyld RDF dataset (graph name -> triples)."""
+    result = []
+    for name, triples in dataset.items():
+        graph = "" if name == "@default" else _term(name)
+        for triple in triples:
+            result.append(
+                (
+                    term_from_pyld(triple["subject"]),
+                    term_from_pyld(triple["predicate"]),
+                    term_from_pyld(triple["object"]),
+                    graph,
+                )
+            )
+    return result
