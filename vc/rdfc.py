@@ -59,8 +59,10 @@ def iri(value: str) -> str:
 def literal(value: str, datatype: str = XSD_STRING, language: str | None = None) -> str:
     """A literal as a canonical N-Quads term."""
     lexical = f'"{value.translate(_LITERAL_ESCAPES)}"'
+    if language:
+        return f"{lexical}@{language}"
     if datatype == RDF_LANGSTRING:
-        return f"{lexical}@{language}" if language else lexical
+        return lexical
     if datatype == XSD_STRING:
         return lexical
     return f"{lexical}^^{iri(datatype)}"
