@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Independent verifier / signer for the interop tests, built only from Digital Bazaar's
 // packages (@digitalbazaar/vc, data-integrity, eddsa-rdfc-2022-cryptosuite, ed25519-multikey,
-// did-method-key, vc-bitstring-status-list). None of the project's Python code runs here.
+// did-method-key, vc-bitstring-status-list, rdf-canonize). None of the project's Python code
+// runs here.
 //
 // Offline: the document loader serves the project's bundled JSON-LD contexts
 // (vc/contexts/index.json, read relative to this file), did:key documents built locally by
@@ -20,6 +21,9 @@
 //       createCredential) with the given indexes set, issued by the seed's did:key and signed.
 //   node dbvc.mjs keyinfo --seed HEX64
 //       prints {did, verificationMethod, publicKeyMultibase} for the seed.
+//   node dbvc.mjs canonize FILE
+//       FILE is a JSON array of N-Quads documents (strings); prints {canonical: [...]} with
+//       rdf-canonize's RDFC-1.0 canonical N-Quads of each, or {error} for an item that fails.
 import {readFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -34,6 +38,7 @@ import {
   createCredential as createStatusListCredential,
   createList as createStatusList
 } from '@digitalbazaar/vc-bitstring-status-list';
+import rdfCanonize from 'rdf-canonize';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
@@ -331,19 +336,45 @@ async function commandStatusList(args) {
   return vc.issue({credential, suite, documentLoader: makeDocumentLoader()});
 }
 
+async function commandCanonize(args) {
+  if(args.positional.length !== 1) {
+    throw new Error('canonize needs exactly one FILE (or - for stdin)');
+  }
+  const documents = readJson(args.positional[0]);
+  if(!Array.isArray(documents) || !documents.every(d => typeof d === 'string')) {
+    throw new Error('canonize needs a JSON array of N-Quads strings');
+  }
+  const canonical = [];
+  for(const nquads of documents) {
+    try {
+      // no work bound: the test datasets are small, and a bail-out would hide a disagreement
+      canonical.push(await rdfCanonize.canonize(nquads, {
+        algorithm: 'RDFC-1.0',
+        inputFormat: 'application/n-quads',
+        format: 'application/n-quads',
+        maxWorkFactor: Infinity
+      }));
+    } catch(error) {
+      canonical.push({error: `${error?.name}: ${error?.message}`});
+    }
+  }
+  return {canonical};
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const commands = {
     verify: commandVerify,
     sign: commandSign,
     keyinfo: commandKeyinfo,
-    'status-list': commandStatusList
+    'status-list': commandStatusList,
+    canonize: commandCanonize
   };
   const command = commands[args.command];
   if(!command) {
     throw new Error(
       'usage: dbvc.mjs verify FILE [options] | sign FILE --seed HEX64 | ' +
-      'status-list --id URL --seed HEX64 [--set I,J] | keyinfo --seed HEX64');
+      'status-list --id URL --seed HEX64 [--set I,J] | keyinfo --seed HEX64 | canonize FILE');
   }
   const out = await command(args);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
