@@ -6,6 +6,8 @@ N-Quads string; it never round-trips through N-Quads text (pyld parses N-Quads i
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import marshal
@@ -101,6 +103,10 @@ def _context_key(local_ctx):
 # Expanded IRIs by (active context `_uuid`, value, base, vocab); a plain dict (atomic under the GIL).
 _IRIS_SIZE = 200_000
 _iris: dict = {}
+# Expanded scalar values by (active context `_uuid`, property, type, value, base).
+_VALUES_SIZE = 200_000
+_values: dict = {}
+_SCALAR_VALUES = (str, int, float, bool)
 
 
 class _MemoProcessor(jsonld.JsonLdProcessor):
@@ -161,6 +167,22 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
                 _iris[key] = expanded
                 return expanded
         return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+
+    def _expand_value(self, active_ctx, active_property, value, options):
+        # A scalar's expansion depends only on the frozen active context, its property and the base.
+        if FAST_RDFC_ENABLED and type(active_ctx) is frozendict and type(value) in _SCALAR_VALUES:
+            key = (active_ctx.get("_uuid"), active_property, type(value), value, options.get("base", ""))
+            if key[0] is not None:
+                try:
+                    expanded = _values[key]
+                except KeyError:
+                    expanded = super()._expand_value(active_ctx, active_property, value, options)
+                    if len(_values) >= _VALUES_SIZE:
+                        _values.clear()
+                    _values[key] = expanded
+                # Callers add the result to the expanded document: each gets its own dict.
+                return dict(expanded) if type(expanded) is dict else expanded
+        return super()._expand_value(active_ctx, active_property, value, options)
 
     def _expand(
         self,
@@ -313,6 +335,7 @@ def clear_caches() -> None:
         _memo.clear()
         _resolved.clear()
     _iris.clear()
+    _values.clear()
     clear_embedded()
 
 
@@ -411,6 +434,36 @@ def _normalize(processor: jsonld.JsonLdProcessor, document: dict, options: dict)
         raise DocumentError(str(exc)) from exc
 
 
+# --- the cyclic garbage collector -------------------------------------------------------------------
+#
+# Canonicalizing a CLR allocates hundreds of thousands of short-lived dicts, lists and tuples with no
+# reference cycles: reference counting frees them all. The cyclic collector would still run its
+# generation-2 passes over the whole heap (processed contexts, the caches, the caller's objects) many
+# times during one canonicalization, which makes a CLR's time grow faster than its size. It is paused
+# while any canonicalization runs and resumes, as it was, when the last one ends.
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_resume = False
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    global _gc_pauses, _gc_resume
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_resume:
+                gc.enable()
+
+
 def canonize(document: dict, *, safe: bool = False) -> str:
     """Canonical N-Quads (RDFC-1.0) of a JSON-LD document; safe=True refuses undefined terms."""
     if not isinstance(document, dict):
@@ -418,9 +471,10 @@ def canonize(document: dict, *, safe: bool = False) -> str:
     dropped: list | None = [] if safe else None
     try:
         # RDF-CANON: RDFC-1.0 is URDNA2015 under its published name; same algorithm and output.
-        result = _normalize(
-            _processor(dropped), document, _options(algorithm="URDNA2015", format="application/n-quads")
-        )
+        with _cyclic_gc_paused():
+            result = _normalize(
+                _processor(dropped), document, _options(algorithm="URDNA2015", format="application/n-quads")
+            )
     except jsonld.JsonLdError as exc:
         _raise_from_pyld(exc, "canonicalized")
     if dropped:

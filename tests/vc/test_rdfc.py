@@ -7,8 +7,10 @@ tests/interop/test_rdfc_interop.py.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pyld import jsonld
@@ -16,7 +18,7 @@ from pyld.canon import URDNA2015
 
 from vc import canonical, did, keys, rdf, rdfc
 from vc import data_integrity as di
-from vc.errors import DocumentError
+from vc.errors import ContextError, DocumentError
 from vc.loader import document_loader
 
 EX = "https://example.org/"
@@ -283,3 +285,41 @@ def test_the_walk_does_not_change_the_expanded_document():
     before = json.dumps(expanded, sort_keys=True)
     rdf.quads(expanded, object_to_rdf=processor._object_to_rdf, options=options)
     assert json.dumps(expanded, sort_keys=True) == before
+
+
+# --- the cyclic garbage collector ------------------------------------------------------------------
+
+
+def test_the_cyclic_collector_pauses_while_canonicalizing_and_runs_again_after_even_on_failure(monkeypatch):
+    assert gc.isenabled()
+    seen = []
+    original = rdfc.canonicalize
+
+    def watching(quads):
+        seen.append(gc.isenabled())
+        return original(quads)
+
+    monkeypatch.setattr(rdfc, "canonicalize", watching)
+    canonical.canonize(WALKED["literal kinds"])
+    assert seen == [False]
+    assert gc.isenabled()
+    with pytest.raises(ContextError):
+        canonical.canonize({"@context": "https://unknown.example/context", "name": "x"})
+    assert gc.isenabled()
+
+
+def test_concurrent_canonicalizations_leave_the_collector_running():
+    documents = [WALKED[name] for name in sorted(WALKED)] * 20
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(canonical.canonize, documents))
+    assert results[: len(WALKED)] == results[len(WALKED) : 2 * len(WALKED)]
+    assert gc.isenabled()
+
+
+def test_a_collector_the_application_switched_off_stays_off():
+    gc.disable()
+    try:
+        canonical.canonize(WALKED["literal kinds"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
