@@ -42,8 +42,18 @@ class Unsupported(Exception):
     """The expanded document uses a construct this walk leaves to pyld's node map."""
 
 
+_absolutes: dict[str, bool] = {}
+
+
 def _absolute(value: str) -> bool:
-    return _ABSOLUTE_IRI.match(value) is not None
+    if value[:2] == "_:":  # blank node labels here are the walk's own (_:b0, _:b1...)
+        return True
+    known = _absolutes.get(value)
+    if known is None:
+        if len(_absolutes) >= _TERMS_SIZE:
+            _absolutes.clear()
+        known = _absolutes[value] = _ABSOLUTE_IRI.match(value) is not None
+    return known
 
 
 def _iri_term(value: str) -> str:
@@ -72,9 +82,11 @@ class _Walk:
         return self.issuer.get_id(node_id) if node_id[:2] == "_:" else node_id
 
     def literal(self, item: dict) -> str:
+        value = item["@value"]
+        if len(item) == 1 and type(value) is str:  # the common case: a plain string
+            return literal(value)
         if not _VALUE_KEYWORDS.issuperset(item):
             raise Unsupported(f"value with {sorted(set(item) - _VALUE_KEYWORDS)}")
-        value = item["@value"]
         datatype = item.get("@type")
         if isinstance(datatype, str) and datatype[:2] == "_:":
             raise Unsupported("blank node datatype")
@@ -84,9 +96,6 @@ class _Walk:
 
     def node(self, node: dict, graph: str | None) -> str:
         """Emit the quads of a node object in `graph` (None: a graph that is not output); return its id."""
-        if not _NODE_KEYWORDS.issuperset(k for k in node if k[:1] == "@"):
-            unknown = sorted(k for k in node if k[:1] == "@" and k not in _NODE_KEYWORDS)
-            raise Unsupported(f"node with {unknown}")
         subject = node.get("@id")
         subject = self.issuer.get_id() if subject is None else self.label(subject)
         s = _term(subject) if graph is not None and _absolute(subject) else None
@@ -101,8 +110,10 @@ class _Walk:
                 # Node map: the graph named by this node; a relative graph name is not output.
                 self.items(values, _term(subject) if _absolute(subject) else None)
                 continue
-            if prop[:1] == "@":  # @id, @index: no quads
-                continue
+            if prop[:1] == "@":
+                if prop not in _NODE_KEYWORDS:
+                    raise Unsupported(f"node with {prop}")
+                continue  # @id, @index: no quads
             # Blank-node predicates (generalized RDF) and relative ones give no quads; their objects still do.
             p = _iri_term(prop) if s is not None and prop[:2] != "_:" and _absolute(prop) else None
             for item in values:
