@@ -415,3 +415,10 @@ def test_verifying_the_same_document_again_reuses_its_hash_but_still_checks_the_
     tampered = {**signed, "credentialSubject": {"id": "did:example:someone-else"}}
     assert not di.verify(tampered, resolver=resolver).ok
     assert len(calls) == 2
+
+    # The same credential arriving as JSON again and again (the verify API): canonicalized at most once more.
+    import json
+
+    for _ in range(3):
+        assert di.verify(json.loads(json.dumps(signed)), resolver=resolver).ok
+    assert len(calls) <= 3
