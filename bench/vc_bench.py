@@ -128,6 +128,7 @@ def nested_memo_rows(private, issuer: str, vm: str, resolver) -> list[tuple]:
         for mode in ("off", "on", "cold"):
             canonical.EMBEDDED_MEMO_ENABLED = mode != "off"
             canonical.FAST_RDFC_ENABLED = mode != "off"
+            canonical.use_fast_predicates(mode != "off")
             cold = mode == "cold"
             do_sign(cold)
             do_verify(cold)
@@ -136,6 +137,7 @@ def nested_memo_rows(private, issuer: str, vm: str, resolver) -> list[tuple]:
             rows.append((n, size, mode, sign_ms, verify_ms))
         canonical.EMBEDDED_MEMO_ENABLED = True
         canonical.FAST_RDFC_ENABLED = True
+        canonical.use_fast_predicates(True)
     return rows
 
 

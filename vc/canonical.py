@@ -11,6 +11,7 @@ import gc
 import hashlib
 import json
 import marshal
+import re
 import threading
 
 from cachetools import LRUCache
@@ -98,6 +99,51 @@ def _context_key(local_ctx):
     if isinstance(local_ctx, list):
         return tuple(_context_key(item) for item in local_ctx)
     return ("obj", id(local_ctx))
+
+
+# --- pyld's type predicates -------------------------------------------------------------------------
+#
+# pyld calls a few module-level predicates hundreds of thousands of times per CLR. These are the same
+# tests with the same answer for every input, as single expressions; the absolute-IRI test also
+# remembers its answers (a regular expression per call otherwise). Installed at import;
+# `use_fast_predicates(False)` puts pyld's own back (the benchmark's plain-pyld reference).
+
+_PYLD_PREDICATES = {
+    name: getattr(jsonld, name)
+    for name in ("_is_keyword", "_is_string", "_is_array", "_is_object", "_is_absolute_iri")
+}
+_KEYWORDS = jsonld.KEYWORDS
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
+_absolute_iris: dict = {}
+
+
+def _is_absolute_iri(v):
+    if not isinstance(v, str):
+        return False
+    known = _absolute_iris.get(v)
+    if known is None:
+        if len(_absolute_iris) >= _IRIS_SIZE:
+            _absolute_iris.clear()
+        known = _absolute_iris[v] = _ABSOLUTE_IRI.match(v) is not None
+    return known
+
+
+_FAST_PREDICATES = {
+    "_is_keyword": lambda v: isinstance(v, str) and v in _KEYWORDS,
+    "_is_string": lambda v: isinstance(v, str),
+    "_is_array": lambda v: isinstance(v, list),
+    "_is_object": lambda v: isinstance(v, (dict, frozendict)),
+    "_is_absolute_iri": _is_absolute_iri,
+}
+
+
+def use_fast_predicates(enabled: bool = True) -> None:
+    """Install vc's equivalents of pyld's type predicates (True) or pyld's own (False)."""
+    for name, predicate in (_FAST_PREDICATES if enabled else _PYLD_PREDICATES).items():
+        setattr(jsonld, name, predicate)
+
+
+use_fast_predicates(True)
 
 
 # Expanded IRIs by (active context `_uuid`, value, base, vocab); a plain dict (atomic under the GIL).

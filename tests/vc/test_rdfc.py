@@ -13,6 +13,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from frozendict import frozendict
 from pyld import jsonld
 from pyld.canon import URDNA2015
 
@@ -323,3 +324,41 @@ def test_a_collector_the_application_switched_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --- pyld's type predicates ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(canonical._FAST_PREDICATES))
+def test_the_faster_pyld_predicates_answer_exactly_as_pyld_own(name):
+    ours, theirs = canonical._FAST_PREDICATES[name], canonical._PYLD_PREDICATES[name]
+    samples = [
+        *sorted(jsonld.KEYWORDS),
+        "@notakeyword",
+        "",
+        "name",
+        "https://example.org/a",
+        "urn:uuid:1",
+        "_:b0",
+        "_:",
+        "ex:term",
+        "1abc:x",
+        "a b:c",
+        "https://example.org/with space",
+        "mailto:a@b.c",
+        "a+b-c.d:e",
+        "://x",
+        None,
+        0,
+        1.5,
+        True,
+        [],
+        ["@id"],
+        {},
+        {"@id": "x"},
+        frozendict(),
+        frozendict({"a": 1}),
+        ("@id",),
+    ]
+    for value in samples * 2:  # twice: the remembered answers too
+        assert bool(ours(value)) == bool(theirs(value)), value
