@@ -7,10 +7,10 @@ faster than the document: the issuer and the learner are the same node in every 
 A dataset is a *set* of quads, so the same quads come out of walking the tree directly: node
 objects anywhere become subjects in the graph they appear in, `@graph` opens the named graph of its
 node, `@list` becomes an RDF collection, values become literals by pyld's own conversion, and
-repeated quads count once. Quads come out as tuples of canonical N-Quads terms (see vc.rdfc).
-What the walk does not cover (`@set` objects, `@reverse`, `@included`, `@index` or `@direction` on
-values, blank-node datatypes, relative IRIs inside lists) raises `Unsupported`; the caller then
-uses pyld's node map and `from_pyld`.
+repeated quads count once (except a repeated empty list: see `_Walk.repeated`). Quads come out as
+tuples of canonical N-Quads terms (see vc.rdfc). What the walk does not cover (`@set` objects,
+`@reverse`, `@included`, `@index` or `@direction` on values, blank-node datatypes, relative IRIs
+inside lists) raises `Unsupported`; the caller then uses pyld's node map and `from_pyld`.
 """
 
 from __future__ import annotations
@@ -77,6 +77,9 @@ class _Walk:
         self.object_to_rdf = object_to_rdf
         self.options = options
         self.quads: dict[Quad, None] = {}  # an ordered set
+        # Node maps keep every list value (allowDuplicate), so an empty list (rdf:nil) given twice for
+        # one subject and property is two quads in pyld and jsonld.js alike; kept as they do.
+        self.repeated: list[Quad] = []
 
     def label(self, node_id: str) -> str:
         return self.issuer.get_id(node_id) if node_id[:2] == "_:" else node_id
@@ -119,7 +122,10 @@ class _Walk:
             for item in values:
                 o = self.object(item, graph, p is not None)
                 if p is not None and o is not None:
-                    self.quads[(s, p, o, graph)] = None
+                    if o == _RDF_NIL and item.get("@list") == []:
+                        self.repeated.append((s, p, o, graph))
+                    else:
+                        self.quads[(s, p, o, graph)] = None
         return subject
 
     def object(self, item: dict, graph: str | None, emit: bool) -> str | None:
@@ -169,14 +175,14 @@ _RDF_NIL = iri(RDF_NIL)
 
 
 def quads(expanded: list, *, object_to_rdf, options: dict) -> list[Quad]:
-    """The quads of an expanded JSON-LD document, each once (the expanded document is not changed).
+    """The quads of an expanded JSON-LD document, as pyld's and jsonld.js's node maps give them.
 
     Quads whose graph is not output (a relative graph name) are left out. Raises Unsupported for
     constructs left to pyld's node map.
     """
     walk = _Walk(object_to_rdf, options)
     walk.items(expanded, "")
-    return [quad for quad in walk.quads if quad[3] is not None]
+    return [quad for quad in (*walk.quads, *walk.repeated) if quad[3] is not None]
 
 
 def term_from_pyld(term: dict) -> str:

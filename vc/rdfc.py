@@ -239,8 +239,12 @@ class _Canonicalizer:
 
 
 def canonicalize(quads: Iterable[Quad]) -> str:
-    """Canonical N-Quads (RDFC-1.0, SHA-256) of a dataset; repeated quads count once."""
+    """Canonical N-Quads (RDFC-1.0, SHA-256) of a dataset.
+
+    A quad given twice is hashed and output twice, as rdf-canonize does with the dataset jsonld.js
+    hands it (its N-Quads parser, and the caller here, drop repeats when the input is a set).
+    """
     try:
-        return _Canonicalizer(list(dict.fromkeys(quads))).run()
+        return _Canonicalizer(list(quads)).run()
     except RecursionError:  # a chain of thousands of indistinguishable blank nodes
         raise TooComplex("The document's blank nodes are nested too deeply to canonicalize.") from None
