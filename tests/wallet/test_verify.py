@@ -124,6 +124,23 @@ def test_the_api_says_which_check_fails_for_a_tampered_credential(client, tamper
     assert checks_by_name(body)["proof"]["status"] == "failed"
 
 
+def test_the_api_answers_a_credential_built_to_make_canonicalization_run_for_ever_with_not_valid(
+    client, document
+):
+    # Twelve blank nodes, each linked to all the others: RDFC-1.0 would weigh 11! orderings for each.
+    knows = "https://example.org/knows"
+    document["credentialSubject"][knows] = [
+        {"id": f"_:k{i}", knows: [{"id": f"_:k{j}"} for j in range(12) if j != i]} for i in range(12)
+    ]
+
+    body = client.post(API, json.dumps(document), content_type="application/json").json()
+
+    assert body["verdict"] == "not_valid"
+    proof = checks_by_name(body)["proof"]
+    assert proof["status"] == "failed"
+    assert "too symmetric to canonicalize" in proof["message"]
+
+
 def test_the_api_reports_a_revoked_credential_as_not_valid(client, credential):
     services.credential_revoke(credential=credential, reason="Issued in error")
 
