@@ -147,10 +147,10 @@ use_fast_predicates(True)
 
 
 # Expanded IRIs by (active context `_uuid`, value, base, vocab); a plain dict (atomic under the GIL).
-_IRIS_SIZE = 200_000
+_IRIS_SIZE = 50_000
 _iris: dict = {}
 # Expanded scalar values by (active context `_uuid`, property, type, value, base).
-_VALUES_SIZE = 200_000
+_VALUES_SIZE = 50_000
 _values: dict = {}
 _SCALAR_VALUES = (str, int, float, bool)
 
