@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Independent verifier / signer for the interop tests, built only from Digital Bazaar's
 // packages (@digitalbazaar/vc, data-integrity, eddsa-rdfc-2022-cryptosuite, ed25519-multikey,
-// did-method-key, vc-bitstring-status-list, rdf-canonize). None of the project's Python code
-// runs here.
+// did-method-key, vc-bitstring-status-list, rdf-canonize, jsonld). None of the project's Python
+// code runs here.
 //
 // Offline: the document loader serves the project's bundled JSON-LD contexts
 // (vc/contexts/index.json, read relative to this file), did:key documents built locally by
@@ -24,6 +24,10 @@
 //   node dbvc.mjs canonize FILE
 //       FILE is a JSON array of N-Quads documents (strings); prints {canonical: [...]} with
 //       rdf-canonize's RDFC-1.0 canonical N-Quads of each, or {error} for an item that fails.
+//   node dbvc.mjs canonize-jsonld FILE
+//       FILE is a JSON array of JSON-LD documents; prints {canonical: [...]} with jsonld.js's
+//       jsonld.canonize (RDFC-1.0, N-Quads, safe: false, the offline loader) of each, or
+//       {error} for an item that fails.
 import {readFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -38,6 +42,7 @@ import {
   createCredential as createStatusListCredential,
   createList as createStatusList
 } from '@digitalbazaar/vc-bitstring-status-list';
+import jsonld from 'jsonld';
 import rdfCanonize from 'rdf-canonize';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -361,6 +366,34 @@ async function commandCanonize(args) {
   return {canonical};
 }
 
+async function commandCanonizeJsonld(args) {
+  if(args.positional.length !== 1) {
+    throw new Error('canonize-jsonld needs exactly one FILE (or - for stdin)');
+  }
+  const documents = readJson(args.positional[0]);
+  if(!Array.isArray(documents)) {
+    throw new Error('canonize-jsonld needs a JSON array of JSON-LD documents');
+  }
+  const documentLoader = makeDocumentLoader();
+  const canonical = [];
+  for(const document of documents) {
+    try {
+      // vc.canonical.canonize(document, safe=False)'s counterpart: no safe mode (dropped
+      // terms and relative IRIs are not refused), jsonld.js's default base, the offline loader
+      canonical.push(await jsonld.canonize(document, {
+        algorithm: 'RDFC-1.0',
+        format: 'application/n-quads',
+        safe: false,
+        documentLoader
+      }));
+    } catch(error) {
+      canonical.push({error: [...new Set(errorMessages(error))].join('; ') ||
+        `${error?.name}: ${error?.message}`});
+    }
+  }
+  return {canonical};
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const commands = {
@@ -368,13 +401,15 @@ async function main() {
     sign: commandSign,
     keyinfo: commandKeyinfo,
     'status-list': commandStatusList,
-    canonize: commandCanonize
+    canonize: commandCanonize,
+    'canonize-jsonld': commandCanonizeJsonld
   };
   const command = commands[args.command];
   if(!command) {
     throw new Error(
       'usage: dbvc.mjs verify FILE [options] | sign FILE --seed HEX64 | ' +
-      'status-list --id URL --seed HEX64 [--set I,J] | keyinfo --seed HEX64 | canonize FILE');
+      'status-list --id URL --seed HEX64 [--set I,J] | keyinfo --seed HEX64 | canonize FILE | ' +
+      'canonize-jsonld FILE');
   }
   const out = await command(args);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
