@@ -42,7 +42,13 @@ def _raise_from_pyld(exc: Exception, action: str):
     context_error = _unwrap(exc)
     if context_error is not None:
         raise ContextError(context_error.reason, **context_error.extra) from exc
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    # pyld wraps the error that says what is wrong ("conflicting @index property detected") in
+    # errors that say where it happened ("Could not convert input to RDF dataset..."): name the first.
+    innermost = exc
+    while isinstance(innermost.__cause__, jsonld.JsonLdError):
+        innermost = innermost.__cause__
+    message = innermost.args[0] if innermost.args and isinstance(innermost.args[0], str) else str(innermost)
+    detail = message.splitlines()[0] if message else type(exc).__name__
     raise DocumentError(f"The document is not valid JSON-LD and could not be {action}: {detail}") from exc
 
 
@@ -407,7 +413,7 @@ def _processor(dropped: list | None):
 def _options(**extra) -> dict:
     options = {
         "documentLoader": document_loader,
-        "base": "",
+        "base": None,
         # A resolver per operation (pyld keeps a per-operation cache in it) over vc's shared cache.
         "contextResolver": ContextResolver(_resolved, document_loader),
     }
@@ -435,10 +441,12 @@ class _Document(dict):
             return _copy_json(dict(self))
 
 
-def _quads(processor: jsonld.JsonLdProcessor, document: dict, options: dict) -> list:
+def _quads(processor: jsonld.JsonLdProcessor, document: dict, options: dict, relative: list | None) -> list:
     """pyld's JsonLdProcessor.to_rdf, turning the expanded document into quads by vc.rdf's direct walk."""
     opts = {k: v for k, v in options.items() if k != "format"}
-    opts.update(produceGeneralizedRdf=False, extractAllScripts=True)
+    # rdfDirection: a value's base direction becomes an i18n datatype, as in Digital Bazaar's
+    # eddsa-rdfc-2022 cryptosuite (jsonld.js would otherwise drop it, and so would pyld).
+    opts.update(produceGeneralizedRdf=False, extractAllScripts=True, rdfDirection="i18n-datatype")
     opts.setdefault("processingMode", "json-ld-1.1")
     try:
         expanded = processor.expand(_Document(document), opts)
@@ -448,11 +456,13 @@ def _quads(processor: jsonld.JsonLdProcessor, document: dict, options: dict) -> 
             "Could not expand input before serialization to RDF.", "jsonld.RdfError"
         ) from cause
     try:
-        return rdf.quads(expanded, object_to_rdf=processor._object_to_rdf, options=opts)
+        return rdf.quads(expanded, object_to_rdf=processor._object_to_rdf, options=opts, relative=relative)
     except rdf.Unsupported:
         # A construct the walk leaves to pyld: its node map, exactly as pyld's to_rdf goes on.
         issuer = IdentifierIssuer("_:b")
         node_map = {"@default": {}}
+        if relative is not None:
+            relative.extend(rdf.relative_iris(expanded))
         processor._create_node_map(expanded, node_map, "@default", issuer)
         return rdf.from_pyld(
             {
@@ -463,12 +473,14 @@ def _quads(processor: jsonld.JsonLdProcessor, document: dict, options: dict) -> 
         )
 
 
-def _normalize(processor: jsonld.JsonLdProcessor, document: dict, options: dict) -> str:
+def _normalize(
+    processor: jsonld.JsonLdProcessor, document: dict, options: dict, relative: list | None = None
+) -> str:
     """RDFC-1.0 canonical N-Quads: pyld's expansion, vc.rdf's quads, vc.rdfc's canonicalization."""
     if not FAST_RDFC_ENABLED:
         return processor.normalize(document, options)
     try:
-        quads = _quads(processor, document, options)
+        quads = _quads(processor, document, options, relative)
     except jsonld.JsonLdError as cause:
         # Same wrapping (and so the same messages) as pyld's normalize.
         raise jsonld.JsonLdError(
@@ -511,24 +523,45 @@ def _cyclic_gc_paused():
 
 
 def canonize(document: dict, *, safe: bool = False) -> str:
-    """Canonical N-Quads (RDFC-1.0) of a JSON-LD document; safe=True refuses undefined terms."""
+    """Canonical N-Quads (RDFC-1.0) of a JSON-LD document.
+
+    safe=True (signing and verifying) refuses what a proof would not cover: terms no context defines
+    and relative IRI references, as jsonld.js's safe mode does. Bad input raises DocumentError or
+    ContextError, never anything else.
+    """
     if not isinstance(document, dict):
         raise DocumentError("A JSON-LD document must be a JSON object.")
     dropped: list | None = [] if safe else None
+    relative: list | None = [] if safe else None
     try:
         # RDF-CANON: RDFC-1.0 is URDNA2015 under its published name; same algorithm and output.
         with _cyclic_gc_paused():
             result = _normalize(
-                _processor(dropped), document, _options(algorithm="URDNA2015", format="application/n-quads")
+                _processor(dropped),
+                document,
+                _options(algorithm="URDNA2015", format="application/n-quads"),
+                relative,
             )
     except jsonld.JsonLdError as exc:
         _raise_from_pyld(exc, "canonicalized")
+    except RecursionError:
+        raise DocumentError("The document is nested too deeply to be canonicalized.") from None
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+        # pyld trips over some malformed input with a plain Python error (pyld 3.3.0: a node given
+        # twice with the same @index); it is still the document's fault.
+        raise DocumentError(f"The document could not be canonicalized as JSON-LD ({exc!r:.120}).") from exc
     if dropped:
         names = ", ".join(sorted({str(d) for d in dropped}))
         raise DocumentError(
             f"The document uses terms its JSON-LD contexts do not define ({names}); "
             "they would not be covered by a proof.",
             dropped=sorted({str(d) for d in dropped}),
+        )
+    if relative:
+        names = ", ".join(sorted(set(relative))[:10])
+        raise DocumentError(
+            f"The document uses relative IRI references ({names}); they would not be covered by a proof.",
+            relative=sorted(set(relative)),
         )
     return result
 

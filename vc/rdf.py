@@ -9,8 +9,8 @@ objects anywhere become subjects in the graph they appear in, `@graph` opens the
 node, `@list` becomes an RDF collection, values become literals by pyld's own conversion, and
 repeated quads count once (except a repeated empty list: see `_Walk.repeated`). Quads come out as
 tuples of canonical N-Quads terms (see vc.rdfc). What the walk does not cover (`@set` objects,
-`@reverse`, `@included`, `@index` or `@direction` on values, blank-node datatypes, relative IRIs
-inside lists) raises `Unsupported`; the caller then uses pyld's node map and `from_pyld`.
+`@reverse`, `@included`, `@index` on nodes or values, blank-node datatypes, relative IRIs inside
+lists) raises `Unsupported`; the caller then uses pyld's node map and `from_pyld`.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 # pyld's test for an absolute IRI (a blank node label passes it too).
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 # Keywords a node object may carry that this walk knows what to do with.
-_NODE_KEYWORDS = frozenset({"@id", "@type", "@graph", "@index"})
-_VALUE_KEYWORDS = frozenset({"@value", "@type", "@language"})
+_NODE_KEYWORDS = frozenset({"@id", "@type", "@graph"})
+_VALUE_KEYWORDS = frozenset({"@value", "@type", "@language", "@direction"})
 
 # IRI -> N-Quads term, for the IRIs every credential repeats (vocabulary terms, types, issuers).
 _TERMS_SIZE = 50_000
@@ -80,6 +80,8 @@ class _Walk:
         # Node maps keep every list value (allowDuplicate), so an empty list (rdf:nil) given twice for
         # one subject and property is two quads in pyld and jsonld.js alike; kept as they do.
         self.repeated: list[Quad] = []
+        # Relative IRIs met (they give no quads): signing and verifying refuse them, as jsonld.js's safe mode.
+        self.relative: list[str] = []
 
     def label(self, node_id: str) -> str:
         return self.issuer.get_id(node_id) if node_id[:2] == "_:" else node_id
@@ -93,7 +95,14 @@ class _Walk:
         datatype = item.get("@type")
         if isinstance(datatype, str) and datatype[:2] == "_:":
             raise Unsupported("blank node datatype")
-        if type(value) is str and "@language" not in item and datatype not in ("@json", XSD_DOUBLE):
+        if datatype is not None and datatype != "@json" and not _absolute(datatype):
+            self.relative.append(datatype)
+        if (
+            type(value) is str
+            and "@language" not in item
+            and "@direction" not in item
+            and datatype not in ("@json", XSD_DOUBLE)
+        ):
             return literal(value, datatype or XSD_STRING)
         return term_from_pyld(self.object_to_rdf(item, self.issuer, [], self.options))
 
@@ -101,23 +110,30 @@ class _Walk:
         """Emit the quads of a node object in `graph` (None: a graph that is not output); return its id."""
         subject = node.get("@id")
         subject = self.issuer.get_id() if subject is None else self.label(subject)
-        s = _term(subject) if graph is not None and _absolute(subject) else None
+        absolute = _absolute(subject)
+        if not absolute:
+            self.relative.append(subject)
+        s = _term(subject) if graph is not None and absolute else None
         for prop, values in node.items():
             if prop == "@type":
                 for type_ in values:
                     type_ = self.label(type_)
-                    if s is not None and _absolute(type_):
+                    if not _absolute(type_):
+                        self.relative.append(type_)
+                    elif s is not None:
                         self.quads[(s, _RDF_TYPE, _term(type_), graph)] = None
                 continue
             if prop == "@graph":
                 # Node map: the graph named by this node; a relative graph name is not output.
-                self.items(values, _term(subject) if _absolute(subject) else None)
+                self.items(values, _term(subject) if absolute else None)
                 continue
             if prop[:1] == "@":
                 if prop not in _NODE_KEYWORDS:
                     raise Unsupported(f"node with {prop}")
-                continue  # @id, @index: no quads
+                continue  # @id: no quads
             # Blank-node predicates (generalized RDF) and relative ones give no quads; their objects still do.
+            if prop[:2] != "_:" and not _absolute(prop):
+                self.relative.append(prop)
             p = _iri_term(prop) if s is not None and prop[:2] != "_:" and _absolute(prop) else None
             for item in values:
                 o = self.object(item, graph, p is not None)
@@ -137,7 +153,7 @@ class _Walk:
         if "@set" in item:
             raise Unsupported("@set object")
         ref = self.node(item, graph)
-        return _term(ref) if _absolute(ref) else None
+        return _term(ref) if _absolute(ref) else None  # a relative one was noted by node()
 
     def list(self, items: list, graph: str | None, emit: bool) -> str:
         """An RDF collection: its head (rdf:nil when empty); its rdf:first/rest quads when emitted."""
@@ -174,15 +190,41 @@ _RDF_REST = iri(RDF_REST)
 _RDF_NIL = iri(RDF_NIL)
 
 
-def quads(expanded: list, *, object_to_rdf, options: dict) -> list[Quad]:
+def quads(expanded: list, *, object_to_rdf, options: dict, relative: list | None = None) -> list[Quad]:
     """The quads of an expanded JSON-LD document, as pyld's and jsonld.js's node maps give them.
 
-    Quads whose graph is not output (a relative graph name) are left out. Raises Unsupported for
-    constructs left to pyld's node map.
+    Relative IRIs give no quads; with a list as `relative`, those met are added to it. Raises
+    Unsupported for constructs left to pyld's node map.
     """
     walk = _Walk(object_to_rdf, options)
     walk.items(expanded, "")
+    if relative is not None:
+        relative.extend(walk.relative)
     return [quad for quad in (*walk.quads, *walk.repeated) if quad[3] is not None]
+
+
+def relative_iris(expanded) -> list[str]:
+    """Relative @id and @type references anywhere in an expanded document (for pyld's node-map path)."""
+    found: list[str] = []
+    stack = [expanded]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if key == "@id" and isinstance(value, str) and not _absolute(value):
+                    found.append(value)
+                elif key == "@type" and "@value" not in item:
+                    found.extend(t for t in value if isinstance(t, str) and not _absolute(t))
+                elif key == "@reverse" and isinstance(value, dict):
+                    found.extend(p for p in value if not _absolute(p))
+                    stack.extend(value.values())
+                elif key[:1] != "@" and not _absolute(key):
+                    found.append(key)
+                if isinstance(value, (list, dict)) and key not in ("@value", "@reverse"):
+                    stack.append(value)
+    return found
 
 
 def term_from_pyld(term: dict) -> str:

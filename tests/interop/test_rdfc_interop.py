@@ -10,6 +10,7 @@ so that collecting this file needs nothing from vc/.
 
 from __future__ import annotations
 
+import copy
 import random
 
 import pytest
@@ -355,3 +356,34 @@ def test_vc_and_digital_bazaar_sign_a_credential_with_control_characters_to_the_
     theirs = digital_bazaar.sign(unsigned, seed_hex=SEED_HEX, created=CREATED)
 
     assert ours["proof"] == theirs["proof"]
+
+
+def credential_with_base_directions(issuer: str) -> dict:
+    """Text with a language and a base direction (JSON-LD 1.1 value objects, as VC 2.0 allows)."""
+    credential = unsigned_copy(load_json(EXAMPLES / "ob_v3p0/basic-openbadgecredential.json"), issuer=issuer)
+    credential["name"] = {"@value": "شهادة الإحصاء", "@language": "ar-EG", "@direction": "rtl"}
+    credential["description"] = {"@value": "Statistics, left to right", "@direction": "ltr"}
+    return credential
+
+
+def test_vc_and_digital_bazaar_sign_text_with_a_base_direction_to_the_same_proof_value(digital_bazaar):
+    """Digital Bazaar's eddsa-rdfc-2022 turns a base direction into an i18n datatype; so does vc."""
+    issuer = VcIssuer(SEED_HEX)
+    unsigned = credential_with_base_directions(issuer.did)
+
+    ours = issuer.sign(unsigned)
+    theirs = digital_bazaar.sign(unsigned, seed_hex=SEED_HEX, created=CREATED)
+
+    assert ours["proof"] == theirs["proof"]
+    assert digital_bazaar.verify(ours).output["verified"] is True
+    assert vc_verify(theirs).ok is True
+
+
+def test_changing_only_the_base_direction_breaks_the_proof_on_both_sides(digital_bazaar):
+    issuer = VcIssuer(SEED_HEX)
+    signed = issuer.sign(credential_with_base_directions(issuer.did))
+    flipped = copy.deepcopy(signed)
+    flipped["name"]["@direction"] = "ltr"
+
+    assert vc_verify(flipped).ok is False
+    assert digital_bazaar.verify(flipped).output["verified"] is False

@@ -199,7 +199,14 @@ def test_a_document_with_a_poison_graph_fails_verification_with_a_reason():
 def plain_pyld(document: dict) -> str:
     return jsonld.JsonLdProcessor().normalize(
         document,
-        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader},
+        # base None, as vc and Digital Bazaar's cryptosuite: relative IRIs stay relative and give no quads
+        # (pyld's default base "" would resolve them against http://example.org/base/).
+        {
+            "algorithm": "URDNA2015",
+            "format": "application/n-quads",
+            "documentLoader": document_loader,
+            "base": None,
+        },
     )
 
 
@@ -264,7 +271,11 @@ FALLBACK = {
         "@id": f"{EX}a",
         "tagged": {"en": "hello", "fr": "bonjour"},
     },
-    "@direction": {"@context": VOCAB, "@id": f"{EX}a", "text": {"@value": "x", "@direction": "rtl"}},
+    "@index on a node": {
+        "@context": {**VOCAB, "byKey": {"@container": "@index"}},
+        "@id": f"{EX}a",
+        "byKey": {"first": {"@id": f"{EX}b", "name": "b"}, "second": {"name": "anonymous"}},
+    },
 }
 
 
@@ -412,3 +423,87 @@ def test_random_json_ld_documents_canonicalize_exactly_as_plain_pyld():
         assert canonical.canonize(document) == plain_pyld(document), f"seed {seed}: {json.dumps(document)}"
         compared += 1
     assert compared > 200
+
+
+def test_a_base_direction_becomes_an_i18n_datatype_as_in_digital_bazaars_cryptosuite():
+    document = {
+        "@context": VOCAB,
+        "@id": f"{EX}a",
+        "text": [
+            {"@value": "مرحبا", "@language": "AR-EG", "@direction": "rtl"},
+            {"@value": "x", "@direction": "ltr"},
+        ],
+    }
+    assert canonical.canonize(document) == (
+        f'<{EX}a> <{EX}text> "x"^^<https://www.w3.org/ns/i18n#_ltr> .\n'
+        f'<{EX}a> <{EX}text> "مرحبا"^^<https://www.w3.org/ns/i18n#ar-eg_rtl> .\n'
+    )
+
+
+def test_conflicting_indexes_on_one_node_are_refused_as_by_pyld_and_jsonld_js():
+    document = {
+        "@context": {**VOCAB, "byKey": {"@container": "@index"}},
+        "@id": f"{EX}s",
+        "byKey": {"i": {"@id": f"{EX}n"}, "j": {"@id": f"{EX}n"}},
+    }
+    with pytest.raises(DocumentError, match="conflicting @index"):
+        canonical.canonize(document)
+
+
+def test_input_that_trips_pyld_with_a_plain_python_error_is_a_document_error():
+    # pyld 3.3.0 indexes a string when one node carries the same @index twice on its node-map path.
+    document = {
+        "@context": VOCAB,
+        "@id": f"{EX}s",
+        "p": [{"@id": f"{EX}n", "@index": "i"}, {"@id": f"{EX}n", "@index": "i"}],
+        "@included": [],
+    }
+    with pytest.raises(DocumentError, match="could not be canonicalized"):
+        canonical.canonize(document)
+
+
+CREDENTIAL_CONTEXT = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+
+
+@pytest.mark.parametrize(
+    ("where", "change"),
+    [
+        ("a relative @id", lambda d: d["credentialSubject"].update(id="learners/42")),
+        (
+            "a relative type",
+            lambda d: d["credentialSubject"]["achievement"].update(type=["Achievement", "Badgex"]),
+        ),
+        (
+            "a relative @id on pyld's node-map path",
+            lambda d: d.update({"https://example.org/p": {"@id": "things/1", "@index": "i"}}),
+        ),
+    ],
+)
+def test_signing_refuses_relative_iri_references_a_proof_would_not_cover(where, change):
+    private = keys.ed25519_private_from_seed(bytes(range(32)))
+    issuer = did.did_key_from_public(private.public_key())
+    vm = did.did_key_document(issuer)["assertionMethod"][0]
+    document = {
+        "@context": CREDENTIAL_CONTEXT,
+        "id": "urn:uuid:00000000-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer, "type": ["Profile"], "name": "Example University"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://example.org/achievements/1",
+                "type": ["Achievement"],
+                "name": "Statistics",
+                "criteria": {"narrative": "Pass."},
+            },
+        },
+    }
+    di.sign(document, private_key=private, verification_method=vm)  # fine as it is
+    change(document)
+    with pytest.raises(DocumentError, match="relative IRI references"):
+        di.sign(document, private_key=private, verification_method=vm)
+    assert "relative IRI" not in canonical.canonize(document)  # without safe mode: left out, no error
