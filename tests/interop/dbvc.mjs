@@ -26,7 +26,7 @@
 //       rdf-canonize's RDFC-1.0 canonical N-Quads of each, or {error} for an item that fails.
 //   node dbvc.mjs canonize-jsonld FILE
 //       FILE is a JSON array of JSON-LD documents; prints {canonical: [...]} with jsonld.js's
-//       jsonld.canonize (RDFC-1.0, N-Quads, safe: false, the offline loader) of each, or
+//       jsonld.canonize (RDFC-1.0, N-Quads, safe: false, base: null, rdfDirection i18n-datatype, the offline loader) of each, or
 //       {error} for an item that fails.
 import {readFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
@@ -379,11 +379,14 @@ async function commandCanonizeJsonld(args) {
   for(const document of documents) {
     try {
       // vc.canonical.canonize(document, safe=False)'s counterpart: no safe mode (dropped
-      // terms and relative IRIs are not refused), jsonld.js's default base, the offline loader
+      // terms and relative IRIs are not refused), and the options eddsa-rdfc-2022-cryptosuite
+      // canonicalizes with (base null, rdfDirection i18n-datatype), the offline loader
       canonical.push(await jsonld.canonize(document, {
         algorithm: 'RDFC-1.0',
         format: 'application/n-quads',
         safe: false,
+        base: null,
+        rdfDirection: 'i18n-datatype',
         documentLoader
       }));
     } catch(error) {

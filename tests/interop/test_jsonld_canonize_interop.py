@@ -1,12 +1,12 @@
 """Interop: vc.canonical.canonize gives, for a JSON-LD document, exactly the canonical N-Quads that
 Digital Bazaar's jsonld.js gives: `jsonld.canonize(doc, {algorithm: 'RDFC-1.0', format:
-'application/n-quads', safe: false, documentLoader})`, which Digital Bazaar's verifier signs and
-verifies over.
+'application/n-quads', safe: false, base: null, rdfDirection: 'i18n-datatype', documentLoader})`,
+the options Digital Bazaar's eddsa-rdfc-2022 cryptosuite signs and verifies with (in safe mode).
 
 jsonld.js (pinned in package.json) runs under Node through `dbvc.mjs canonize-jsonld`, one Node
-process for all the documents of a test, with the offline loader over the bundled contexts. Every
-document here uses absolute IRIs and blank node ids only (jsonld.js resolves relative IRIs against
-its own default base) and no `@base`. See tests/interop/README.md.
+process for all the documents of a test, with the offline loader over the bundled contexts. Some
+ids are relative (with base null both sides leave them out); no document sets `@base`. See
+tests/interop/README.md.
 
 The documents on which the two disagree today are kept, each as small as it gets, as expected
 failures at the end of this file (`KNOWN_DIFFERENCES`); the random corpus keeps to what both agree on.
@@ -137,6 +137,8 @@ class RandomDocument:
     # ------------------------------------------------------------------ identifiers
 
     def some_id(self) -> str:
+        if self.rng.random() < 0.02:  # relative: no quads on either side (base null)
+            return self.rng.choice(["relative", "relative/path", "../up"])
         return self.rng.choice(self.blanks if self.rng.random() < 0.5 else self.iris)
 
     def maybe_id(self) -> str | None:
@@ -170,8 +172,11 @@ class RandomDocument:
             return rng.choice(NUMBERS)
         if roll < 0.5:
             return rng.choice([True, False])
-        if roll < 0.65:
+        if roll < 0.6:
             return {"@value": self.string(), "@language": rng.choice(LANGUAGES)}
+        if roll < 0.65:  # a base direction, with or without a language
+            value = {"@value": self.string(), "@direction": rng.choice(["ltr", "rtl"])}
+            return value | ({"@language": rng.choice(LANGUAGES)} if rng.random() < 0.5 else {})
         if roll < 0.75:
             return {"@value": self.string(), "@type": rng.choice(DATATYPES)}
         if roll < 0.85:
@@ -408,20 +413,26 @@ def test_vc_canonizes_random_json_ld_documents_as_jsonld_js_does(digital_bazaar)
 
     theirs = jsonld_js(digital_bazaar, documents)
 
-    # jsonld.js refuses a few, all under its default work bound (blank nodes too alike: see
-    # four-alike-blank-nodes-in-a-list below); the comparison is over the others
+    # jsonld.js refuses a few: under its default work bound (blank nodes too alike: see
+    # four-alike-blank-nodes-in-a-list below), or crashing on a relative IRI inside a list; the
+    # comparison is over the others
     refused = {re.sub(r"\(\d+\)", "(n)", t["error"]) for t in theirs if not isinstance(t, str)}
-    assert refused <= {"Error: Maximum deep iterations exceeded (n)."}, refused
+    assert refused <= {
+        "Error: Maximum deep iterations exceeded (n).",
+        "TypeError: Cannot read properties of null (reading 'termType')",
+    }, refused
     compared = [
         (f"random document seed={s}", d, t)
         for s, d, t in zip(seeds, documents, theirs, strict=True)
         if isinstance(t, str)
     ]
-    assert len(compared) >= 0.9 * RANDOM_DOCUMENTS
+    assert len(compared) >= 0.85 * RANDOM_DOCUMENTS
     # the corpus does hold what the comparison is about
     text = json.dumps([d for _, d, _ in compared], ensure_ascii=False)
     assert [c for c in CONTROL_CHARACTERS if c not in "".join(strings_in([d for _, d, _ in compared]))] == []
     assert all(s in text for s in ("é", "中", "🎓", '\\"', "\\\\", '"@json"', '"@language"', '"_:t0"'))
+    assert all(s in text for s in ('"@direction": "rtl"', '"@id": "relative'))
+    assert "www.w3.org/ns/i18n#" in "".join(t for _, _, t in compared)
     bodies = [json.dumps({k: v for k, v in d.items() if k != "@context"}) for _, d, _ in compared]
     fallback = [b for b in bodies if re.search('"(@reverse|@included|knownBy|indexed)"', b)]
     assert 10 <= len(fallback) <= len(compared) // 4
