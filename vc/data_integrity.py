@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cachetools import LRUCache
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from vc.canonical import canonize
 from vc.did import Resolver, resolve_verification_method
 from vc.errors import DocumentError, ProofError, VcError
-from vc.keys import multibase_decode, multibase_encode
+from vc.keys import ed25519_verify, multibase_decode, multibase_encode
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -223,10 +222,8 @@ def _check_one(
         digest = _hash_for_verification(unsecured, options)
     except VcError as exc:
         return _fail(f"The document could not be canonicalized: {exc.reason}", vm_id)
-    try:
-        # VC-DI-EdDSA 3.3.2 step 5: verify the Ed25519 signature over hashData.
-        method.public_key.verify(signature, digest)
-    except InvalidSignature:
+    # VC-DI-EdDSA 3.3.2 step 5: verify the Ed25519 signature over hashData.
+    if not ed25519_verify(method.public_key, signature, digest):
         return _fail(
             "The signature does not match the document: it was changed or signed by another key.", vm_id
         )

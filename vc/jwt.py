@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from vc.data_integrity import ProofCheck, issuer_id
 from vc.did import Resolver, resolve_verification_method
 from vc.errors import DocumentError, ProofError, VcError
-from vc.keys import b64url_decode, b64url_encode, public_key_from_jwk
+from vc.keys import b64url_decode, b64url_encode, ed25519_verify, public_key_from_jwk
 
 ALGORITHMS = ("RS256", "EdDSA")
 MAX_TOKEN_BYTES = 5_000_000
@@ -149,7 +149,7 @@ def _verify_signature(public_key, alg: str, signing_input: bytes, signature: byt
         elif alg == "EdDSA":
             if not isinstance(public_key, ed25519.Ed25519PublicKey):
                 return False
-            public_key.verify(signature, signing_input)
+            return ed25519_verify(public_key, signature, signing_input)
         else:
             return False
     except InvalidSignature:

@@ -1,6 +1,7 @@
 """Key encodings: Multikey base58btc multibase and JWK."""
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,31 @@ def test_a_private_jwk_is_refused_where_a_public_one_belongs():
 def test_unsupported_jwk_types_are_refused():
     with pytest.raises(KeyMaterialError):
         keys.public_key_from_jwk({"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"})
+
+
+def test_multibase_decoding_gives_back_any_bytes_leading_zeros_included():
+    rng = random.Random(3)
+    for _ in range(500):
+        data = b"\0" * rng.randrange(0, 4) + bytes(rng.randrange(256) for _ in range(rng.randrange(1, 70)))
+        assert keys.multibase_decode(keys.multibase_encode(data)) == data
+
+
+@pytest.mark.parametrize("value", ["z0OIl", "z abc", "z+/=", "zl1"])
+def test_multibase_with_characters_outside_base58btc_is_refused(value):
+    with pytest.raises(KeyMaterialError):
+        keys.multibase_decode(value)
+
+
+def test_ed25519_verification_accepts_the_signature_and_nothing_else():
+    private = keys.ed25519_private_from_seed(bytes(range(32)))
+    other = keys.ed25519_private_from_seed(bytes(32))
+    message = b"hashData: proof config hash and document hash"
+    signature = private.sign(message)
+
+    assert keys.ed25519_verify(private.public_key(), signature, message)
+    assert not keys.ed25519_verify(private.public_key(), signature, message + b".")
+    assert not keys.ed25519_verify(other.public_key(), signature, message)
+    assert not keys.ed25519_verify(private.public_key(), bytes(64), message)
+    assert not keys.ed25519_verify(private.public_key(), signature[:63], message)
+    tweaked = bytes([signature[0] ^ 1]) + signature[1:]
+    assert not keys.ed25519_verify(private.public_key(), tweaked, message)
