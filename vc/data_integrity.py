@@ -202,7 +202,7 @@ def _check_one(
         if doc_ctx[: len(proof_ctx)] != proof_ctx:
             return _fail("The proof's @context does not match the document's.", vm_id)
     else:
-        options["@context"] = copy.deepcopy(unsecured.get("@context"))
+        options["@context"] = unsecured.get("@context")  # only canonicalized, never changed
 
     try:
         method = resolve_verification_method(vm_id, resolver=resolver)

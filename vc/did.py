@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -177,6 +178,7 @@ def default_resolver(*, did_web: Resolver | None = None, other: Resolver | None 
             return other(identifier)
         raise ResolutionError(f"Cannot resolve {identifier!r:.80}: only did:key and did:web are supported.")
 
+    resolve.resolves_did_key_locally = True  # see resolve_verification_method
     return resolve
 
 
@@ -202,6 +204,18 @@ def resolve_verification_method(vm_id: str, *, resolver: Resolver) -> Verificati
     """Fetch the controller document of `vm_id` and return its key and the relationships listing it."""
     if not isinstance(vm_id, str) or not vm_id:
         raise KeyMaterialError("The proof names no verification method.")
+    if vm_id.startswith("did:key:") and getattr(resolver, "resolves_did_key_locally", False):
+        # A did:key is its own document: the same identifier always gives the same method.
+        return _did_key_method(vm_id)
+    return _resolve_verification_method(vm_id, resolver)
+
+
+@lru_cache(maxsize=1024)
+def _did_key_method(vm_id: str) -> VerificationMethod:
+    return _resolve_verification_method(vm_id, did_key_document)
+
+
+def _resolve_verification_method(vm_id: str, resolver: Resolver) -> VerificationMethod:
     controller_id = vm_id.split("#", 1)[0]
     try:
         document = resolver(controller_id)

@@ -151,3 +151,24 @@ def test_resolver_failures_become_resolution_errors():
             "did:web:example.com#k", resolver=did.default_resolver(did_web=broken)
         )
     assert "network down" in caught.value.reason
+
+
+def test_a_did_key_method_resolved_by_the_default_resolver_is_remembered_but_a_custom_resolver_is_always_asked():
+    private = keys.ed25519_private_from_seed(bytes(range(32)))
+    issuer = did.did_key_from_public(private.public_key())
+    vm = did.did_key_document(issuer)["assertionMethod"][0]
+
+    first = did.resolve_verification_method(vm, resolver=did.default_resolver())
+    again = did.resolve_verification_method(vm, resolver=did.default_resolver())
+    assert again is first
+    assert first.controller == issuer and "assertionMethod" in first.purposes
+
+    asked = []
+
+    def refusing(identifier):
+        asked.append(identifier)
+        raise ResolutionError(f"{identifier} is not trusted here")
+
+    with pytest.raises(ResolutionError):
+        did.resolve_verification_method(vm, resolver=refusing)
+    assert asked == [issuer]
