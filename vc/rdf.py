@@ -132,9 +132,13 @@ class _Walk:
                     raise Unsupported(f"node with {prop}")
                 continue  # @id: no quads
             # Blank-node predicates (generalized RDF) and relative ones give no quads; their objects still do.
-            if prop[:2] != "_:" and not _absolute(prop):
+            if prop[:2] == "_:":
+                p = None
+            elif _absolute(prop):
+                p = _iri_term(prop) if s is not None else None
+            else:
                 self.relative.append(prop)
-            p = _iri_term(prop) if s is not None and prop[:2] != "_:" and _absolute(prop) else None
+                p = None
             for item in values:
                 o = self.object(item, graph, p is not None)
                 if p is not None and o is not None:
