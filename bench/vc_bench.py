@@ -145,7 +145,7 @@ def _phase_shares(document: dict, config: dict, sign_ms: float, repeat: int) -> 
     """Shares of sign time in JSON-LD expansion (pyld), the walk to quads (vc.rdf) and RDFC-1.0 proper
     (vc.rdfc), for document and proof config together (the embedded-document memo stays as it is)."""
     processor = canonical._processor(None)
-    options = dict(canonical._options(), processingMode="json-ld-1.1", produceGeneralizedRdf=False)
+    options = canonical.rdf_options()
     expand_times, walk_times, rdfc_times = [], [], []
     for _ in range(repeat):
         expand_ms = walk_ms = rdfc_ms = 0.0

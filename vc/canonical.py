@@ -11,7 +11,6 @@ import gc
 import hashlib
 import json
 import marshal
-import re
 import threading
 
 from cachetools import LRUCache
@@ -119,27 +118,13 @@ _PYLD_PREDICATES = {
     for name in ("_is_keyword", "_is_string", "_is_array", "_is_object", "_is_absolute_iri")
 }
 _KEYWORDS = jsonld.KEYWORDS
-_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
-_absolute_iris: dict = {}
-
-
-def _is_absolute_iri(v):
-    if not isinstance(v, str):
-        return False
-    known = _absolute_iris.get(v)
-    if known is None:
-        if len(_absolute_iris) >= _IRIS_SIZE:
-            _absolute_iris.clear()
-        known = _absolute_iris[v] = _ABSOLUTE_IRI.match(v) is not None
-    return known
-
 
 _FAST_PREDICATES = {
     "_is_keyword": lambda v: isinstance(v, str) and v in _KEYWORDS,
     "_is_string": lambda v: isinstance(v, str),
     "_is_array": lambda v: isinstance(v, list),
     "_is_object": lambda v: isinstance(v, (dict, frozendict)),
-    "_is_absolute_iri": _is_absolute_iri,
+    "_is_absolute_iri": lambda v: isinstance(v, str) and rdf.is_absolute_iri(v),
 }
 
 
@@ -441,13 +426,19 @@ class _Document(dict):
             return _copy_json(dict(self))
 
 
-def _quads(processor: jsonld.JsonLdProcessor, document: dict, options: dict, relative: list | None) -> list:
-    """pyld's JsonLdProcessor.to_rdf, turning the expanded document into quads by vc.rdf's direct walk."""
-    opts = {k: v for k, v in options.items() if k != "format"}
+def rdf_options(options: dict | None = None) -> dict:
+    """Options for expanding and turning a document into RDF as canonize() does (tests, benchmark)."""
+    opts = {k: v for k, v in (options or _options()).items() if k != "format"}
     # rdfDirection: a value's base direction becomes an i18n datatype, as in Digital Bazaar's
     # eddsa-rdfc-2022 cryptosuite (jsonld.js would otherwise drop it, and so would pyld).
     opts.update(produceGeneralizedRdf=False, extractAllScripts=True, rdfDirection="i18n-datatype")
     opts.setdefault("processingMode", "json-ld-1.1")
+    return opts
+
+
+def _quads(processor: jsonld.JsonLdProcessor, document: dict, options: dict, relative: list | None) -> list:
+    """pyld's JsonLdProcessor.to_rdf, turning the expanded document into quads by vc.rdf's direct walk."""
+    opts = rdf_options(options)
     try:
         expanded = processor.expand(_Document(document), opts)
     except jsonld.JsonLdError as cause:

@@ -45,15 +45,19 @@ class Unsupported(Exception):
 _absolutes: dict[str, bool] = {}
 
 
-def _absolute(value: str) -> bool:
-    if value[:2] == "_:":  # blank node labels here are the walk's own (_:b0, _:b1...)
-        return True
+def is_absolute_iri(value: str) -> bool:
+    """pyld's test for an absolute IRI (a blank node label passes too), remembering its answers."""
     known = _absolutes.get(value)
     if known is None:
         if len(_absolutes) >= _TERMS_SIZE:
             _absolutes.clear()
         known = _absolutes[value] = _ABSOLUTE_IRI.match(value) is not None
     return known
+
+
+def _absolute(value: str) -> bool:
+    # Blank node labels here are the walk's own (_:b0, _:b1...).
+    return value[:2] == "_:" or is_absolute_iri(value)
 
 
 def _iri_term(value: str) -> str:

@@ -349,21 +349,13 @@ async function commandCanonize(args) {
   if(!Array.isArray(documents) || !documents.every(d => typeof d === 'string')) {
     throw new Error('canonize needs a JSON array of N-Quads strings');
   }
-  const canonical = [];
-  for(const nquads of documents) {
-    try {
-      // no work bound: the test datasets are small, and a bail-out would hide a disagreement
-      canonical.push(await rdfCanonize.canonize(nquads, {
-        algorithm: 'RDFC-1.0',
-        inputFormat: 'application/n-quads',
-        format: 'application/n-quads',
-        maxWorkFactor: Infinity
-      }));
-    } catch(error) {
-      canonical.push({error: `${error?.name}: ${error?.message}`});
-    }
-  }
-  return {canonical};
+  // no work bound: the test datasets are small, and a bail-out would hide a disagreement
+  return canonicalizeEach(documents, nquads => rdfCanonize.canonize(nquads, {
+    algorithm: 'RDFC-1.0',
+    inputFormat: 'application/n-quads',
+    format: 'application/n-quads',
+    maxWorkFactor: Infinity
+  }));
 }
 
 async function commandCanonizeJsonld(args) {
@@ -375,20 +367,25 @@ async function commandCanonizeJsonld(args) {
     throw new Error('canonize-jsonld needs a JSON array of JSON-LD documents');
   }
   const documentLoader = makeDocumentLoader();
+  // vc.canonical.canonize(document, safe=False)'s counterpart: no safe mode (dropped terms and
+  // relative IRIs are not refused), and the options eddsa-rdfc-2022-cryptosuite canonicalizes
+  // with (base null, rdfDirection i18n-datatype), the offline loader
+  return canonicalizeEach(documents, document => jsonld.canonize(document, {
+    algorithm: 'RDFC-1.0',
+    format: 'application/n-quads',
+    safe: false,
+    base: null,
+    rdfDirection: 'i18n-datatype',
+    documentLoader
+  }));
+}
+
+// {canonical: [...]}: each item canonicalized, or {error} in its place.
+async function canonicalizeEach(items, canonicalize) {
   const canonical = [];
-  for(const document of documents) {
+  for(const item of items) {
     try {
-      // vc.canonical.canonize(document, safe=False)'s counterpart: no safe mode (dropped
-      // terms and relative IRIs are not refused), and the options eddsa-rdfc-2022-cryptosuite
-      // canonicalizes with (base null, rdfDirection i18n-datatype), the offline loader
-      canonical.push(await jsonld.canonize(document, {
-        algorithm: 'RDFC-1.0',
-        format: 'application/n-quads',
-        safe: false,
-        base: null,
-        rdfDirection: 'i18n-datatype',
-        documentLoader
-      }));
+      canonical.push(await canonicalize(item));
     } catch(error) {
       canonical.push({error: [...new Set(errorMessages(error))].join('; ') ||
         `${error?.name}: ${error?.message}`});

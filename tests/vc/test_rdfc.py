@@ -281,7 +281,7 @@ FALLBACK = {
 
 def _expanded(document):
     processor = canonical._processor(None)
-    options = dict(canonical._options(), processingMode="json-ld-1.1", produceGeneralizedRdf=False)
+    options = canonical.rdf_options()
     return processor, options, processor.expand(document, options)
 
 
