@@ -73,3 +73,12 @@ def credential_jwt(*, credential: IssuedCredential, sign) -> str:
 
 def current_clr(*, learner):
     return IssuedCredential.objects.filter(learner=learner, kind=CredentialKind.CLR, is_current=True).first()
+
+
+def credential_replacement(*, credential: IssuedCredential) -> IssuedCredential | None:
+    """The award's current credential, when `credential` was replaced by it (None otherwise)."""
+    if credential.kind != CredentialKind.ACHIEVEMENT or credential.is_current or credential.award_id is None:
+        return None
+    return IssuedCredential.objects.filter(
+        award_id=credential.award_id, kind=CredentialKind.ACHIEVEMENT, is_current=True
+    ).first()

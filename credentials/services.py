@@ -47,6 +47,22 @@ def _issuable_awards(awards):
     return [award for award in awards if award.withdrawn_at is None]
 
 
+def _valid(credentials: list[IssuedCredential]) -> list[IssuedCredential]:
+    """What a CLR may nest: an award whose credential was revoked is left out until it is replaced."""
+    return [credential for credential in credentials if credential.revoked_at is None]
+
+
+REVOKED_HOLDS = (
+    "Its credential was revoked{when}, so it will not be issued again on its own: withdraw the award if it "
+    "is wrong, or issue a replacement (with a reason) from the revoked credential's page."
+)
+
+
+def _revocation_hold(credential: IssuedCredential) -> ValidationError:
+    when = f" on {credential.revoked_at:%-d %B %Y}" if credential.revoked_at else ""
+    return ValidationError(REVOKED_HOLDS.format(when=when))
+
+
 def _credentials_for_awards(
     *, institution: Institution, awards: list[Award], job: IssuanceJob | None
 ) -> tuple[list[IssuedCredential], list[IssuedCredential]]:
@@ -107,6 +123,8 @@ def credential_issue(*, award: Award, actor=None) -> IssuedCredential:
     if award.withdrawn_at is not None:
         raise ValidationError("A withdrawn award cannot be issued as a credential.")
     [credential], created = _credentials_for_awards(institution=award.institution, awards=[award], job=None)
+    if credential.is_revoked:
+        raise _revocation_hold(credential)
     if created:
         audit_record(
             actor=actor, action="credential.queued", institution=award.institution, target=str(credential.id)
@@ -142,6 +160,11 @@ def clr_issue(
     nested, created = _credentials_for_awards(institution=learner.institution, awards=chosen, job=job)
     if created:
         _enqueue_signing([credential.id for credential in created])
+    nested = _valid(nested)
+    if not nested:
+        raise ValidationError(
+            "There is nothing to put in a CLR: the credentials of the chosen awards were revoked."
+        )
     content_hash = clr_content_hash(nested_ids=[c.id for c in nested], partial=partial)
 
     same = IssuedCredential.objects.filter(
@@ -189,7 +212,7 @@ def _clrs_issue(*, institution: Institution, learner_ids: list[int], job: Issuan
     nested, created = _credentials_for_awards(institution=institution, awards=all_awards, job=job)
     _enqueue_signing([credential.id for credential in created])
     nested_of: dict[int, list[IssuedCredential]] = defaultdict(list)
-    for credential in nested:
+    for credential in _valid(nested):
         nested_of[credential.learner_id].append(credential)
     hashes = {
         learner_id: clr_content_hash(nested_ids=[c.id for c in nested_of[learner_id]], partial=False)
@@ -566,17 +589,53 @@ def credential_revoke(*, credential: IssuedCredential, reason: str, actor=None) 
         return credential
     credential.revoked_at = timezone.now()
     credential.revocation_reason = reason
-    if credential.kind == CredentialKind.ACHIEVEMENT:
-        credential.is_current = False  # the award may be issued again
+    # A revoked AchievementCredential stays its award's current one: that is what stops every issuing
+    # path from signing the award again, until it is withdrawn or replaced on purpose (credential_replace).
     return _status_changed(
         credential,
         purpose=StatusPurpose.REVOCATION,
         value=True,
-        fields=["revoked_at", "revocation_reason", "is_current"],
+        fields=["revoked_at", "revocation_reason"],
         action="credential.revoked",
         actor=actor,
         reason=reason,
     )
+
+
+@transaction.atomic
+def credential_replace(*, credential: IssuedCredential, reason: str, actor=None) -> IssuedCredential:
+    """Issue a new AchievementCredential for the award of `credential`, revoking it first if need be.
+
+    The deliberate way past a revocation (see credential_revoke). Touches nothing else: other credentials,
+    and CLRs that nest the old one, stay as they are (the learner's next CLR nests the replacement).
+    """
+    reason = _require_reason(reason)
+    credential = (
+        IssuedCredential.objects.select_for_update().select_related("status_list").get(pk=credential.pk)
+    )
+    if credential.kind != CredentialKind.ACHIEVEMENT:
+        raise ValidationError("Only the credential of one award can be replaced; issue a new CLR instead.")
+    if not credential.is_current:
+        raise ValidationError("This credential has already been replaced.")
+    award = Award.objects.select_for_update().get(pk=credential.award_id)
+    if award.withdrawn_at is not None:
+        raise ValidationError("The award is withdrawn: reinstate it before issuing a replacement.")
+    if not credential.is_revoked:
+        credential_revoke(credential=credential, reason=f"Replaced: {reason}", actor=actor)
+    IssuedCredential.objects.filter(pk=credential.pk).update(is_current=False, updated_at=timezone.now())
+    [replacement], _created = _credentials_for_awards(
+        institution=credential.institution, awards=[award], job=None
+    )
+    audit_record(
+        actor=actor,
+        action="credential.replaced",
+        institution=credential.institution,
+        target=str(credential.id),
+        reason=reason,
+        replacement=str(replacement.id),
+    )
+    _enqueue_signing([replacement.id])
+    return replacement
 
 
 @transaction.atomic
@@ -643,7 +702,8 @@ def awards_reissue(*, award_ids: list[int], reason: str, actor=None) -> int:
         ).select_related("status_list", "institution", "award")
     )
     for credential in outdated:
-        credential_revoke(credential=credential, reason=reason, actor=actor)
         if credential.award.withdrawn_at is None:
-            credential_issue(award=credential.award, actor=actor)
+            credential_replace(credential=credential, reason=reason, actor=actor)
+        else:
+            credential_revoke(credential=credential, reason=reason, actor=actor)
     return len(outdated)

@@ -54,6 +54,7 @@ def detail(request, credential_id):
             "result": result,
             "document_json": json.dumps(credential.document, indent=2) if credential.document else "",
             "is_staff": selectors.is_institution_staff(user=request.user, institution=credential.institution),
+            "replacement": selectors.credential_replacement(credential=credential),
         },
     )
 
@@ -231,6 +232,12 @@ def credential_action(request, credential_id, action):
         elif action == "unsuspend":
             services.credential_unsuspend(credential=credential, actor=request.user)
             messages.success(request, "The suspension is lifted.")
+        elif action == "replace":
+            replacement = services.credential_replace(
+                credential=credential, reason=reason, actor=request.user
+            )
+            messages.success(request, "A replacement is being signed; the revoked credential stays revoked.")
+            return redirect("credentials:detail", credential_id=replacement.id)
         else:
             raise PermissionDenied("Unknown action.")
     except ValidationError as exc:
