@@ -20,10 +20,11 @@ from .models import (
     ResultDescription,
 )
 
-LETTER_SCALE = ["A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "F"]
+# The full US letter scale, best first; D- is the lowest passing grade.
+LETTER_SCALE = ["A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"]
 # Share of each grade in a typical undergraduate course, and how many grade steps a strong or weak
 # student moves from it.
-GRADE_WEIGHTS = [17, 14, 13, 14, 10, 8, 8, 5, 3, 3, 5]
+GRADE_WEIGHTS = [17, 14, 13, 14, 10, 8, 8, 5, 3, 3, 2, 5]
 TERMS = [
     ("Fall 2022", date(2022, 8, 29), date(2022, 12, 16)),
     ("Spring 2023", date(2023, 1, 17), date(2023, 5, 12)),
@@ -111,7 +112,7 @@ LETTER_GRADE = {
     "name": "Final grade",
     "result_type": "LetterGrade",
     "allowed_values": LETTER_SCALE,
-    "required_value": "D",
+    "required_value": "D-",
 }
 STATUS_RESULT = {"name": "Completion", "result_type": "Status"}
 CAPSTONE_RUBRIC = {
@@ -132,7 +133,7 @@ def _course_fields(name, credits, field, term_index):
         "achievement_type": "Course",
         "name": name,
         "description": f"{name}: a {credits}-credit course of the BS in Computer Science.",
-        "criteria_narrative": "Complete the course with a grade of D or better.",
+        "criteria_narrative": "Complete the course with a grade of D- or better.",
         "credits_available": Decimal(credits),
         "field_of_study": field,
         "level": "Undergraduate, year " + str(term_index // 2 + 1),
@@ -252,7 +253,7 @@ def _grade(rng: random.Random, ability: int) -> str:
     return LETTER_SCALE[min(max(index - ability, 0), len(LETTER_SCALE) - 1)]
 
 
-GRADE_POINTS = dict(zip(LETTER_SCALE, [4, 3.7, 3.3, 3, 2.7, 2.3, 2, 1.7, 1.3, 1, 0], strict=True))
+GRADE_POINTS = dict(zip(LETTER_SCALE, [4, 3.7, 3.3, 3, 2.7, 2.3, 2, 1.7, 1.3, 1, 0.7, 0], strict=True))
 
 
 @transaction.atomic
@@ -326,7 +327,8 @@ def seed_learners(*, institution: Institution, students: int = 50, seed: int = 2
                 results.append((row, description, value, "Completed" if passing else "Failed", None))
             elif kind == "RubricCriterionLevel" and level is not None:
                 found = next(lvl for lvl in description.levels.all() if lvl.name == level)
-                results.append((row, description, level, status, found))
+                passing = description.is_passing(level)
+                results.append((row, description, level, status if passing else "Failed", found))
             elif kind == "Status":
                 results.append((row, description, "", status, None))
 
@@ -343,9 +345,13 @@ def seed_learners(*, institution: Institution, students: int = 50, seed: int = 2
                 earned = Decimal(credits) if grade != "F" else Decimal(0)
                 level = None
                 if code in ("CS 490", "CS 491"):
-                    level = ["Exemplary", "Proficient", "Proficient", "Developing", "Beginning"][
-                        min(LETTER_SCALE.index(grade) // 2, 4)
-                    ]
+                    # The rubric agrees with the grade: every passing grade meets its required level.
+                    level = (
+                        "Beginning" if grade == "F"
+                        else "Exemplary" if grade in ("A", "A-")
+                        else "Proficient" if grade.startswith("B")
+                        else "Developing"
+                    )  # fmt: skip
                 award(learner, catalog[code], term_index, value=grade, level=level, credits=earned)
                 points += GRADE_POINTS[grade] * credits
                 credits_total += credits

@@ -43,6 +43,9 @@ ASSOCIATION_TYPE_CHOICES = [
     (value, re.sub(r"(?<=[a-z])(?=[A-Z])", " ", value)) for value in ASSOCIATION_TYPES
 ]
 RESULT_STATUS_CHOICES = [(value, value) for value in RESULT_STATUSES]
+# OB 3.0 ResultStatusType values saying the achievement was not earned: such an award is an attempt. It stays
+# on the record with its grade, but no credential claims it and it evidences nothing.
+ATTEMPT_STATUSES = ("Failed", "Withdrew")
 # BCP 47 language tag, as OB 3.0 LanguageCode.
 LANGUAGE_VALIDATOR = RegexValidator(
     r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$", "Use a language tag such as en, en-US or pt-BR."
@@ -249,9 +252,16 @@ class ResultDescription(models.Model):
         return None
 
     def is_passing(self, value: str) -> bool:
-        """Whether `value` meets the required value (no requirement: every value passes)."""
+        """Whether `value` meets the required value or level (no requirement: every value passes)."""
+        if self.required_level_id is not None:
+            # Rubric levels are ordered best first, as allowed values are.
+            levels = list(self.levels.all())  # prefetched by the import and the catalog pages
+            names = [level.name for level in levels]
+            required = next((i for i, level in enumerate(levels) if level.pk == self.required_level_id), None)
+            if value in names and required is not None:
+                return names.index(value) <= required
         if not self.required_value:
-            return value not in ("Failed", "Withdrew")
+            return value not in ATTEMPT_STATUSES
         if (
             self.allowed_values
             and self.required_value in self.allowed_values
@@ -375,6 +385,10 @@ class AwardQuerySet(models.QuerySet):
     def active(self):
         return self.filter(withdrawn_at__isnull=True)
 
+    def achieved(self):
+        """Awards that meet their criteria (every write stores a result below them as "Failed")."""
+        return self.exclude(results__status__in=ATTEMPT_STATUSES)
+
 
 class Award(models.Model):
     """A learner's achievement: what they earned, under which version, with which results."""
@@ -428,6 +442,11 @@ class Award(models.Model):
     @property
     def term_label(self) -> str:
         return self.term or "Other"
+
+    @property
+    def is_attempt(self) -> bool:
+        """A result below the achievement's criteria: recorded, but not achieved (see ATTEMPT_STATUSES)."""
+        return any(result.status in ATTEMPT_STATUSES for result in self.results.all())
 
 
 class AwardResult(models.Model):

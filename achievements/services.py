@@ -325,19 +325,26 @@ def award_create(
         if description.version_id != version.pk:
             raise ValidationError(f"{description.name!r} is not a result description of {achievement}.")
         level = result.get("achieved_level")
+        status = result.get("status", "")
         if result.get("value"):
             problem = description.value_problem(result["value"])
             if problem:
                 raise ValidationError({"result": problem})
             if description.result_type == "RubricCriterionLevel" and level is None:
                 level = description.levels.get(name=result["value"])
+            # The criteria decide: a value below the passing level is a failed attempt, whatever was said.
+            if not description.is_passing(result["value"]):
+                status = "Failed"
         AwardResult.objects.create(
             award=award,
             result_description=description,
             value=result.get("value", ""),
-            status=result.get("status", ""),
+            status=status,
             achieved_level=level,
         )
+    if award.is_attempt and award.credits_earned != 0:
+        award.credits_earned = Decimal(0)
+        award.save(update_fields=["credits_earned"])
     for item in evidence:
         Evidence.objects.create(award=award, **item)
     AwardChange.objects.create(

@@ -43,8 +43,14 @@ class TransientIssuanceError(Exception):
 # --- creating rows -------------------------------------------------------------------------------
 
 
-def _issuable_awards(awards):
-    return [award for award in awards if award.withdrawn_at is None]
+def _issuable_awards(awards: list[Award]) -> list[Award]:
+    """The awards a credential may claim, in their order: not withdrawn, and achieved (not attempts)."""
+    issuable = set(
+        Award.objects.filter(pk__in=[award.pk for award in awards], withdrawn_at__isnull=True)
+        .achieved()
+        .values_list("pk", flat=True)
+    )
+    return [award for award in awards if award.pk in issuable]
 
 
 def _valid(credentials: list[IssuedCredential]) -> list[IssuedCredential]:
@@ -122,6 +128,11 @@ def credential_issue(*, award: Award, actor=None) -> IssuedCredential:
     award = Award.objects.select_for_update().select_related("institution").get(pk=award.pk)
     if award.withdrawn_at is not None:
         raise ValidationError("A withdrawn award cannot be issued as a credential.")
+    if award.is_attempt:
+        raise ValidationError(
+            "This is an attempt, not an achievement: its result is below the criteria, so no credential "
+            "may claim it. It stays on the learner's record with its grade."
+        )
     [credential], created = _credentials_for_awards(institution=award.institution, awards=[award], job=None)
     if credential.is_revoked:
         raise _revocation_hold(credential)
@@ -206,7 +217,7 @@ def _clrs_issue(*, institution: Institution, learner_ids: list[int], job: Issuan
     Returns how many were created (learners whose current CLR already says the same get none).
     """
     awards_of: dict[int, list[Award]] = defaultdict(list)
-    for award in Award.objects.filter(learner_id__in=learner_ids, withdrawn_at__isnull=True).order_by("pk"):
+    for award in Award.objects.filter(learner_id__in=learner_ids).active().achieved().order_by("pk"):
         awards_of[award.learner_id].append(award)
     all_awards = [award for learner_id in learner_ids for award in awards_of[learner_id]]
     nested, created = _credentials_for_awards(institution=institution, awards=all_awards, job=job)
@@ -283,7 +294,7 @@ class Selection:
 
 
 def _selected_awards(*, institution: Institution, selection: Selection):
-    awards = Award.objects.filter(institution=institution, withdrawn_at__isnull=True)
+    awards = Award.objects.filter(institution=institution).active().achieved()
     if selection.term:
         awards = awards.filter(term=selection.term)
     if selection.achievement_ids:

@@ -56,6 +56,8 @@ class VerificationState:
 
 
 NOT_ISSUED = VerificationState("Not issued yet", "none")
+# A result below the criteria: on the record with its grade, but nothing claims it was achieved.
+ATTEMPTED = VerificationState("Attempted, not earned", "none")
 
 
 def credential_state(credential: IssuedCredential | None) -> VerificationState:
@@ -101,7 +103,13 @@ class RecordItem:
 
     @cached_property
     def state(self) -> VerificationState:
+        if self.is_attempt:
+            return ATTEMPTED
         return credential_state(self.credential)
+
+    @cached_property
+    def is_attempt(self) -> bool:
+        return self.award.is_attempt
 
     @property
     def institution(self):
@@ -233,6 +241,7 @@ def _skills(items: list[RecordItem]) -> list[Skill]:
     between an awarded achievement and a competency, and the alignments of awarded achievements."""
     skills: OrderedDict[str, Skill] = OrderedDict()
     by_achievement = {}
+    items = [item for item in items if not item.is_attempt]  # an attempt evidences nothing
     for item in items:
         by_achievement.setdefault(item.award.achievement_id, []).append(item)
         if item.category == "competencies":

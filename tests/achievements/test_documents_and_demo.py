@@ -42,7 +42,9 @@ def test_the_document_carries_alignments_result_descriptions_and_rubric_levels(i
     catalog = seed_catalog(institution=institution)
     capstone = selectors.achievement_version_json(version=catalog["CS 490"].current_version)
     grade, rubric = capstone["resultDescription"]
-    assert grade["allowedValue"][0] == "A" and grade["requiredValue"] == "D"
+    # The full US letter scale, passing at D-.
+    assert grade["allowedValue"] == ["A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"]
+    assert grade["requiredValue"] == "D-"
     assert [level["name"] for level in rubric["rubricCriterionLevel"]][:2] == ["Exemplary", "Proficient"]
     assert rubric["requiredLevel"] == rubric["rubricCriterionLevel"][2]["id"]
     competency = selectors.achievement_version_json(version=catalog["NCCF-1.1"].current_version)
@@ -112,3 +114,13 @@ def test_the_demo_student_account_has_a_record(db):
     call_command("seed_demo", "--students", "3", stdout=io.StringIO())
     learner = Learner.objects.get(user__email="student@northbridge.example")
     assert learner.awards.count() >= 40
+
+
+def test_in_the_demo_every_failed_course_is_an_attempt_with_no_credits_and_nothing_else_is(db):
+    call_command("seed_demo", "--students", "40", stdout=io.StringIO())
+    failed = Award.objects.filter(results__value="F").distinct()
+    assert failed.exists()
+    assert all(award.is_attempt and award.credits_earned == 0 for award in failed)
+    assert set(Award.objects.exclude(pk__in=failed).achieved().values_list("pk", flat=True)) == set(
+        Award.objects.exclude(pk__in=failed).values_list("pk", flat=True)
+    )
