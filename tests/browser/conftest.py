@@ -48,7 +48,7 @@ from credentials.models import CredentialKind, CredentialState, IssuedCredential
 learner = Learner.objects.filter(user__email={DEMO_STUDENT!r}).order_by("pk").first()
 if learner is None:
     sys.exit("seed_demo made no learner for {DEMO_STUDENT}")
-for award in learner.awards.filter(withdrawn_at__isnull=True).order_by("pk"):
+for award in learner.awards.active().achieved().order_by("pk"):
     services.credential_issue(award=award)
 services.clr_issue(learner=learner)
 deadline = time.monotonic() + {SETUP_TIMEOUT - 30}
