@@ -505,6 +505,30 @@ class AwardChange(models.Model):
         return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
+class Term(models.Model):
+    """An academic term of an institution, as the SIS's academic sessions give it (OneRoster import).
+
+    Awards name their term by `name`; this row says when it ran, which orders terms by date.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="terms")
+    name = models.CharField(max_length=60, help_text="e.g. Fall 2025: what awards give as their term.")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="The last day of the term (inclusive).")
+    sourced_id = models.CharField("sourced id", max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start_date", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "name"], name="unique_term_name_per_institution")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class ImportFormat(models.TextChoices):
     CSV = "csv", "CSV (one row per award)"
     ONEROSTER = "oneroster", "OneRoster 1.2 CSV bundle (zip)"
@@ -537,6 +561,8 @@ class ImportRun(models.Model):
     problem_count = models.PositiveIntegerField(default=0)
     # The first problems (file, line, column, message); the count above is the total.
     problems = models.JSONField(default=list, blank=True)
+    # Catalog entries the file brings (OneRoster courses.csv): {"code", "title", "credits", "line"}.
+    new_achievements = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

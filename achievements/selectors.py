@@ -1,11 +1,15 @@
 """Reads about the catalog and learners' records, always scoped to one institution."""
 
+import re
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from institutions.models import Institution
 from vc import documents as vcd
@@ -18,6 +22,7 @@ from .models import (
     Award,
     Learner,
     ResultDescription,
+    Term,
 )
 
 
@@ -218,8 +223,11 @@ def awards_for_learner(*, learner: Learner, include_withdrawn: bool = True) -> l
     )
     if not include_withdrawn:
         awards = awards.active()
+    awards = list(awards)
+    terms = term_order(institution=learner.institution, terms={a.term for a in awards})
     ordered = sorted(
-        awards, key=lambda a: (a.activity_start_date or a.awarded_date, a.term, a.achievement.human_code)
+        awards,
+        key=lambda a: (terms[a.term], a.activity_start_date or a.awarded_date, a.achievement.human_code),
     )
     terms: OrderedDict[str, TermRecord] = OrderedDict()
     for award in ordered:
@@ -228,3 +236,67 @@ def awards_for_learner(*, learner: Learner, include_withdrawn: bool = True) -> l
         if not award.is_withdrawn and award.credits_earned:
             record.credits += award.credits_earned
     return list(terms.values())
+
+
+# --- terms in the order they happened ------------------------------------------------------------------
+
+_SEASON_YEAR = re.compile(r"^\s*(winter|spring|summer|fall|autumn)\s+(\d{4})\s*$", re.IGNORECASE)
+# Within a year: Winter < Spring < Summer < Fall; the month stands for the season when no date is known.
+_SEASONS = {"winter": (0, 1), "spring": (1, 3), "summer": (2, 6), "fall": (3, 9), "autumn": (3, 9)}
+_NO_SEASON = (10**4, 9)
+
+
+def _season(name: str) -> tuple[int, int, int] | None:
+    """(year, season's rank, its month) of a "<Season> <Year>" name."""
+    found = _SEASON_YEAR.match(name)
+    if not found:
+        return None
+    rank, month = _SEASONS[found.group(1).lower()]
+    return int(found.group(2)), rank, month
+
+
+def term_order(*, institution: Institution, terms: Iterable[str] | None = None) -> dict[str, tuple]:
+    """The institution's term names (`terms`, else those of its awards) in the order they happened.
+
+    Returns {name: sort key}, in order. A term is placed by its Term row's start date, else by the earliest
+    activity start (or awarded) date of its awards, else by its name read as "<Season> <Year>" (Winter,
+    Spring, Summer, Fall), which also breaks ties; names that tell no date follow alphabetically, and a
+    blank term ("Other") comes last. Keys of different institutions compare with each other.
+    """
+    if terms is None:
+        terms = (
+            Award.objects.filter(institution=institution).order_by().values_list("term", flat=True).distinct()
+        )
+    names = set(terms)
+    dated = {name for name in names if name and name != "Other"}
+    # One query: the terms' start dates, and their awards' earliest dates (used where a term has none).
+    term_starts = (
+        Term.objects.filter(institution=institution, name__in=dated, start_date__isnull=False)
+        .order_by()
+        .values_list("name", "start_date", Value(0))
+    )
+    award_starts = (
+        Award.objects.filter(institution=institution, term__in=dated)
+        .order_by()
+        .values("term")
+        .annotate(first=Min(Coalesce("activity_start_date", "awarded_date")), rank=Value(1))
+        .values_list("term", "first", "rank")
+    )
+    starts: dict[str, date] = {}
+    for name, start, _rank in sorted(
+        term_starts.union(award_starts, all=True) if dated else [], key=lambda r: -r[2]
+    ):
+        starts[name] = start
+    keys = {}
+    for name in names:
+        season = _season(name) if name in dated else None
+        start = starts.get(name)
+        if start is None and season is not None:
+            start = date(season[0], season[2], 1)
+        if name not in dated:
+            keys[name] = (2, date.max, _NO_SEASON, "")
+        elif start is None:
+            keys[name] = (1, date.max, _NO_SEASON, name)
+        else:
+            keys[name] = (0, start, season[:2] if season else _NO_SEASON, name)
+    return dict(sorted(keys.items(), key=lambda item: item[1]))

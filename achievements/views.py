@@ -415,6 +415,11 @@ def import_preview(request, run_id):
             if valid_only and report.skipped:
                 text += f" {report.skipped} rows with problems were skipped (listed below)."
             messages.success(request, text)
+        elif report.blocking:
+            blocking = "; ".join(str(problem) for problem in report.blocking)
+            messages.error(
+                request, f"Nothing was imported: {blocking} Every row depends on it: fix it and upload again."
+            )
         else:
             messages.error(
                 request, "Nothing was imported: the file has problems. Fix them and upload it again."
@@ -426,6 +431,7 @@ def import_preview(request, run_id):
         {
             "institution": request.institution,
             "run": run,
+            "blocking": [problem for problem in run.problems if problem.get("blocking")],
             "more_problems": run.problem_count - len(run.problems),
         },
     )

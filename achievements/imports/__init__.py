@@ -42,25 +42,35 @@ def records_import(
     """Check a file and, unless it is a dry run, write its awards (atomically, in batches).
 
     With problems in the file nothing is written, unless `valid_only` asks to write the rows that have
-    none (the others are reported). `progress(total)` may return a callable told how many rows each
-    written batch held. The outcome is recorded on `run` (an ImportRun), created when not given.
+    none (the others are reported); a problem with the file itself (`Problem.blocking`) leaves no row to
+    write. Courses a OneRoster bundle brings that the catalog lacks are created, and its academic sessions
+    recorded as terms, in the same transaction (a dry run rolls them back). `progress(total)` may return
+    a callable told how many rows each written batch held. The outcome is recorded on `run` (an
+    ImportRun), created when not given.
     """
     file_format = file_format or detect_format(data, file_name)
+    catalog = Catalog(institution)
+    terms = []
     if file_format == ImportFormat.ONEROSTER:
-        rows, problems, count = read_oneroster_zip(io.BytesIO(data), file_name=file_name)
+        bundle = read_oneroster_zip(io.BytesIO(data), file_name=file_name, catalog=catalog)
+        rows, problems, count, terms = bundle.rows, bundle.problems, bundle.count, bundle.terms
+        catalog.plan(bundle.new_courses)
         source = AwardSource.ONEROSTER
     else:
         rows, problems, count = read_award_csv(text_lines(data), file_name=file_name)
         source = AwardSource.SIS_IMPORT
-    catalog = Catalog(institution)
     good, more = check_rows(rows, catalog)
     problems = sorted(problems + more, key=lambda p: (p.file != file_name, p.file, p.line))
+    blocked = any(problem.blocking for problem in problems)
+    if blocked:
+        good = []  # every row depends on the missing file or column
     report = ImportReport(
         file_name=file_name,
         file_format=file_format,
         rows=count,
         valid_rows=len(good),
         problems=problems,
+        new_achievements=list(catalog.planned),
         dry_run=dry_run,
         valid_only=valid_only,
     )
@@ -71,7 +81,8 @@ def records_import(
     run.original_name = file_name
     run.file_format = file_format
     # A dry run writes the valid rows and rolls back, to tell what importing them would change.
-    may_write = bool(good) and (dry_run or not problems or valid_only)
+    brings = bool(good or catalog.planned or terms)
+    may_write = brings and not blocked and (dry_run or not problems or valid_only)
 
     def record(status: str) -> None:
         if not keep_run:
@@ -82,6 +93,7 @@ def records_import(
         run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
         run.skipped = report.skipped if status == ImportStatus.IMPORTED else 0
         run.problems = [p.as_dict() for p in problems[:STORED_PROBLEMS]]
+        run.new_achievements = [course.as_dict() for course in report.new_achievements]
         if status != ImportStatus.PREVIEWED:
             run.finished_at = timezone.now()
         run.save()
@@ -114,6 +126,9 @@ def records_import(
             updated=report.updated,
             unchanged=report.unchanged,
             skipped_rows_with_problems=report.skipped if valid_only else 0,
+            new_achievements=[course.code for course in report.new_achievements],
+            terms_created=report.terms_created,
+            terms_updated=report.terms_updated,
         )
 
     updater = progress(len(good)) if progress else None
@@ -128,6 +143,7 @@ def records_import(
         batch_size=batch_size,
         progress=updater,
         after_write=after_write,
+        terms=terms,
     )
     if dry_run:
         record(ImportStatus.PREVIEWED)

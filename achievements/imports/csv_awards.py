@@ -43,7 +43,8 @@ def read_award_csv(lines: Iterable[str], *, file_name: str) -> tuple[list[AwardR
     try:
         header = next(reader)
     except StopIteration:
-        return [], [Problem(file_name, 1, "", "The file is empty: it needs a header row and award rows.")], 0
+        message = "The file is empty: it needs a header row and award rows."
+        return [], [Problem(file_name, 1, "", message, blocking=True)], 0
     names = [name.strip().lower().replace(" ", "_") for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
@@ -53,6 +54,7 @@ def read_award_csv(lines: Iterable[str], *, file_name: str) -> tuple[list[AwardR
                 1,
                 ", ".join(missing),
                 "The header lacks required column(s): " + ", ".join(missing) + ".",
+                blocking=True,
             )
         )
         return [], problems, 0

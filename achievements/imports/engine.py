@@ -4,6 +4,8 @@ Checking happens before anything is written, so a preview lists every problem. W
 transaction per file: either every row that should be written is written, or nothing is.
 The import key is (institution, student id, achievement, term): a row whose award exists updates it
 when something changed and leaves it alone otherwise, so importing a file twice changes nothing.
+A file may also bring catalog entries (OneRoster courses the catalog lacks) and terms: they are planned
+while checking, so the rows that need them check as if they existed, and written in the same transaction.
 """
 
 import contextlib
@@ -29,9 +31,11 @@ from ..models import (
     AwardResult,
     Learner,
     ResultDescription,
+    Term,
 )
+from ..services import achievement_create
 from .fast_insert import insert_rows
-from .rows import AwardRow, Problem
+from .rows import AwardRow, CourseRow, Problem, TermRow
 
 BATCH_SIZE = 2000
 AWARD_COLUMNS = (
@@ -58,9 +62,18 @@ class ImportReport:
     withdrawn_kept: int = 0
     learners_created: int = 0
     learners_updated: int = 0
+    # Catalog entries the file brings (created when it is imported) and the terms it wrote.
+    new_achievements: list[CourseRow] = field(default_factory=list)
+    terms_created: int = 0
+    terms_updated: int = 0
     dry_run: bool = False
     valid_only: bool = False
     written: bool = False
+
+    @property
+    def blocking(self) -> list[Problem]:
+        """Problems with the file itself: while there is one, no row can be imported."""
+        return [p for p in self.problems if p.blocking]
 
     @property
     def bad_lines(self) -> int:
@@ -83,6 +96,7 @@ class Catalog:
         self.versions = {v.pk: v for v in versions}
         self.primary: dict[int, ResultDescription] = {}
         self.level_names: dict[int, dict[str, int]] = {}
+        self.planned: list[CourseRow] = []
         descriptions = (
             ResultDescription.objects.filter(version__achievement__institution=institution)
             .prefetch_related("levels")
@@ -97,6 +111,95 @@ class Catalog:
 
     def achievement(self, code: str) -> Achievement | None:
         return self.by_code.get(code.casefold())
+
+    def plan(self, courses: list[CourseRow]) -> None:
+        """Add courses to be created, in memory (negative ids), so rows naming them check as usual."""
+        self.planned = list(courses)
+        for number, course in enumerate(self.planned, start=1):
+            pk = -number
+            self.by_code[course.code.casefold()] = Achievement(
+                pk=pk, human_code=course.code, current_version_id=pk
+            )
+            self.versions[pk] = AchievementVersion(
+                pk=pk, achievement_id=pk, number=1, credits_available=course.credits
+            )
+            self.primary[pk] = ResultDescription(
+                pk=pk, version_id=pk, name="Final grade", result_type=course.result_type
+            )
+            self.level_names[pk] = {}
+
+    def create_planned(self, *, institution: Institution, actor=None) -> None:
+        """Create the planned courses as Course achievements, in place of their placeholders."""
+        for course in self.planned:
+            achievement = Achievement.objects.filter(
+                institution=institution, human_code__iexact=course.code
+            ).first()  # added since the file was checked: use it
+            if achievement is None:
+                achievement = achievement_create(
+                    institution=institution,
+                    human_code=course.code,
+                    fields=_course_fields(course),
+                    result_descriptions=[{"name": "Final grade", "result_type": course.result_type}],
+                    actor=actor,
+                )
+            version = AchievementVersion.objects.get(pk=achievement.current_version_id)
+            self.by_code[course.code.casefold()] = achievement
+            self.versions[version.pk] = version
+            for description in version.result_descriptions.all():
+                self.primary.setdefault(version.pk, description)
+                self.level_names[description.pk] = {}  # a course's grades, not a rubric
+        self.planned = []
+
+
+def _course_fields(course: CourseRow) -> dict:
+    return {
+        "achievement_type": "Course",
+        "name": course.title[:200],
+        "description": f"{course.title}, as the student information system lists it.",
+        "criteria_narrative": (
+            "Complete the course; the grade is the one the student information system records. "
+            f"Imported from the SIS (OneRoster courses.csv, course {course.sourced_id}): edit this entry "
+            "to describe its criteria and grade scale."
+        ),
+        "credits_available": course.credits,
+        "other_identifiers": [{"identifier_type": "sisSourcedId", "identifier": course.sourced_id}],
+    }
+
+
+def write_terms(*, institution: Institution, terms: list[TermRow], report: ImportReport) -> None:
+    """Create or update the institution's terms by name (a date left blank keeps the one stored)."""
+    existing = {
+        term.name: term
+        for term in Term.objects.filter(institution=institution, name__in=[t.name for t in terms])
+    }
+    created, changed = [], []
+    now = timezone.now()
+    for term in terms:
+        row = existing.get(term.name)
+        if row is None:
+            created.append(
+                Term(
+                    institution=institution,
+                    name=term.name,
+                    start_date=term.start_date,
+                    end_date=term.end_date,
+                    sourced_id=term.sourced_id,
+                )
+            )
+            continue
+        wanted = (
+            term.start_date or row.start_date,
+            term.end_date or row.end_date,
+            term.sourced_id or row.sourced_id,
+        )
+        if wanted != (row.start_date, row.end_date, row.sourced_id):
+            row.start_date, row.end_date, row.sourced_id = wanted
+            row.updated_at = now
+            changed.append(row)
+    Term.objects.bulk_create(created)
+    Term.objects.bulk_update(changed, ["start_date", "end_date", "sourced_id", "updated_at"])
+    report.terms_created += len(created)
+    report.terms_updated += len(changed)
 
 
 def check_rows(
@@ -282,12 +385,17 @@ class _Writer:
             passing = description.is_passing(row.result)
         results = []
         if description is not None and (row.result or row.result_status):
-            status = row.result_status or ("Completed" if passing else "Failed")
+            # The criteria decide: a grade below the passing level is a failed attempt, whatever the status.
+            status = (row.result_status if passing else "") or ("Completed" if passing else "Failed")
+            if not passing and row.result_status in FAILING_STATUSES:
+                status = row.result_status
             level = self.catalog.level_names[description.pk].get(row.result) if row.result else None
             results.append((description.pk, row.result, status, level))
         credits = row.credits_earned
-        if credits is None and version.credits_available is not None:
-            credits = version.credits_available if passing else Decimal(0)
+        if not passing:
+            credits = Decimal(0)  # an attempt earns no credits
+        elif credits is None:
+            credits = version.credits_available
         fields = {
             "credits_earned": credits,
             "activity_start_date": row.activity_start_date,
@@ -413,8 +521,12 @@ def write_rows(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     after_write: Callable[[], None] | None = None,
+    terms: list[TermRow] = (),
 ) -> None:
-    """Write the checked rows in batches inside one transaction (rolled back at the end of a dry run)."""
+    """Write the checked rows in batches inside one transaction (rolled back at the end of a dry run).
+
+    The catalog's planned achievements and the file's terms are written first, in the same transaction.
+    """
     writer = _Writer(
         institution=institution,
         catalog=catalog,
@@ -427,6 +539,11 @@ def write_rows(
         with sqlite_parameter_limit(), transaction.atomic():
             # One import at a time per institution (PostgreSQL; SQLite serialises writers anyway).
             Institution.objects.select_for_update().filter(pk=institution.pk).first()
+            if catalog.planned:
+                catalog.create_planned(institution=institution, actor=writer.actor)
+                good = [(row, catalog.achievement(row.achievement_code)) for row, _placeholder in good]
+            if terms:
+                write_terms(institution=institution, terms=list(terms), report=report)
             for batch in _chunks(good, batch_size):
                 writer.write_batch(batch)
                 if progress:

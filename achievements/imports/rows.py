@@ -14,9 +14,13 @@ class Problem:
     line: int
     column: str
     message: str
+    # A problem with the file itself (a missing file or column): every row depends on it, so no row can
+    # be imported, not even with valid_only.
+    blocking: bool = False
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
+        found = {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
+        return {**found, "blocking": True} if self.blocking else found
 
     def __str__(self) -> str:
         where = self.file + (f" line {self.line}" if self.line else "")
@@ -50,6 +54,37 @@ class AwardRow:
 
     def column(self, name: str) -> str:
         return self.columns.get(name, name)
+
+
+@dataclass(slots=True)
+class CourseRow:
+    """A course the file brings that the catalog lacks: it becomes a Course achievement when imported."""
+
+    sourced_id: str
+    code: str
+    title: str
+    line: int
+    credits: Decimal | None = None
+    # The result description its grades need: LetterGrade for text grades, RawScore for numbers only.
+    result_type: str = "LetterGrade"
+
+    def as_dict(self) -> dict:
+        credits = None if self.credits is None else str(self.credits)
+        return {"code": self.code, "title": self.title, "credits": credits, "line": self.line}
+
+    def __str__(self) -> str:
+        credits = "" if self.credits is None else f" ({self.credits} credits)"
+        return f"{self.code} {self.title}{credits}"
+
+
+@dataclass(slots=True, frozen=True)
+class TermRow:
+    """An academic term as the SIS states it; `end_date` is its last day."""
+
+    name: str
+    start_date: date | None
+    end_date: date | None
+    sourced_id: str = ""
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -349,3 +349,18 @@ def test_updated_awards_are_announced_for_reissuing(tmp_path, catalog):
     finally:
         awards_updated.disconnect(receiver)
     assert heard == [([Award.objects.get(learner__student_id="S1").pk], "fix.csv")]
+
+
+def test_a_failing_grade_is_imported_as_an_attempt_with_no_credits_whatever_the_file_says(tmp_path, institution):
+    make_achievement(institution, "CS 101")
+    path = write(
+        tmp_path,
+        "student_id,given_name,family_name,email,achievement_code,term,result,result_status,credits_earned,"
+        "awarded_date\n"
+        "S1,Maya,Chen,s1@students.example.edu,CS 101,Fall 2025,F,Completed,4,2025-12-20\n",
+    )
+    run(path, institution)
+    award = Award.objects.get()
+    assert award.is_attempt
+    assert [result.status for result in award.results.all()] == ["Failed"]
+    assert award.credits_earned == Decimal(0)

@@ -1,9 +1,13 @@
 """The SIS upload page: check first, show every problem, then import all or only the valid rows."""
 
+import io
+import zipfile
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from achievements.models import Award, ImportRun, Learner
+from achievements.models import Achievement, Award, ImportRun, Learner
 from tests.factories import make_achievement
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +107,71 @@ def test_an_empty_upload_is_refused(registrar, institution):
     )
     assert response.status_code == 400
     assert "The submitted file is empty." in response.content.decode()
+
+
+# --- OneRoster bundles (issue 10) -------------------------------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "sample-oneroster"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def zipped(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for source in sorted(folder.glob("*.csv")):
+            archive.writestr(source.name, source.read_text(encoding="utf-8"))
+    return buffer.getvalue()
+
+
+def upload_zip(client, institution, data, name="roster.zip"):
+    return client.post(
+        f"/institutions/{institution.slug}/imports/",
+        {"file": SimpleUploadedFile(name, data, content_type="application/zip")},
+    )
+
+
+def test_the_preview_of_a_bundle_lists_its_new_achievements_which_only_the_import_creates(
+    registrar, institution
+):
+    response = upload_zip(registrar, institution, zipped(SAMPLE))
+    html = registrar.get(response["Location"]).content.decode()
+    assert '<h2 id="new-achievements-heading">New achievements</h2>' in html
+    assert (
+        '<tr><td class="mono">PHIL 110</td><td>Introduction to Philosophy</td><td>3</td><td>4</td></tr>'
+        in html
+    )
+    assert "Import 4 rows" in html
+    assert not Achievement.objects.filter(human_code="PHIL 110").exists()
+
+    run = ImportRun.objects.get()
+    response = registrar.post(
+        f"/institutions/{institution.slug}/imports/{run.pk}/", {"mode": "all"}, follow=True
+    )
+    assert "Imported roster.zip: 4 awards created" in response.content.decode()
+    phil = Achievement.objects.get(institution=institution, human_code="PHIL 110")
+    assert phil.current_version.achievement_type == "Course"
+    assert Award.objects.filter(achievement=phil).count() == 1
+
+
+def test_a_bundle_with_a_file_level_problem_says_what_blocks_it_and_offers_no_partial_import(
+    registrar, institution
+):
+    response = upload_zip(registrar, institution, zipped(FIXTURES / "oneroster-missing-column"))
+    html = registrar.get(response["Location"]).content.decode()
+    assert "Nothing in this bundle can be imported until these are fixed" in html
+    assert "<li>enrollments.csv line 1, column role: enrollments.csv lacks column(s) role.</li>" in html
+    assert "Import only the" not in html
+    # The other files' row-level problems are listed too.
+    assert '<td>users.csv</td><td>3</td><td class="mono">email</td>' in html
+    assert '<td>results.csv</td><td>5</td><td class="mono">scoreDate</td>' in html
+
+    run = ImportRun.objects.get()
+    response = registrar.post(
+        f"/institutions/{institution.slug}/imports/{run.pk}/", {"mode": "valid_only"}, follow=True
+    )
+    text = response.content.decode()
+    assert (
+        "Nothing was imported: enrollments.csv line 1, column role: enrollments.csv lacks column(s) role."
+        in text
+    )
+    assert not Award.objects.exists()

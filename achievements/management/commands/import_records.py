@@ -71,13 +71,28 @@ class Command(BaseCommand):
             f"{report.withdrawn_kept} withdrawn left as they are; "
             f"{report.learners_created} learners created, {report.learners_updated} updated."
         )
+        terms = (
+            f"Terms: {report.terms_created} created, {report.terms_updated} updated."
+            if report.terms_created or report.terms_updated
+            else ""
+        )
+        blocking = "; ".join(str(problem) for problem in report.blocking)
+        if options["dry_run"] or report.written:
+            for course in report.new_achievements:
+                self.stdout.write(f"New achievement: {course}, courses.csv line {course.line}")
         if options["dry_run"]:
             self.stdout.write(summary)
             self.stdout.write("Dry run, nothing written. Importing the valid rows would give: " + counts)
+            if terms:
+                self.stdout.write(terms)
+            if blocking:
+                raise CommandError(f"Nothing in {file.name} can be imported until this is fixed: {blocking}")
             if report.problems:
                 raise CommandError(f"{file.name} has {len(report.problems)} problems (listed above).")
         elif report.written:
             self.stdout.write(summary)
+            if terms:
+                self.stdout.write(terms)
             skipped = (
                 f" Skipped {report.skipped} rows with problems (listed above)." if report.skipped else ""
             )
@@ -87,7 +102,13 @@ class Command(BaseCommand):
             self.stdout.write(f"{file.name} holds no award rows: nothing to import.")
         else:
             self.stdout.write(summary)
-            raise CommandError(
-                f"Nothing was imported: {file.name} has {len(report.problems)} problems (listed above). "
-                "Fix the file, or run again with --valid-only to import only the rows without problems."
-            )
+            found = f"Nothing was imported: {file.name} has {len(report.problems)} problems (listed above)."
+            if blocking:
+                # No row can be imported, with --valid-only or without: say what stands in the way.
+                raise CommandError(f"{found} Every row depends on this, so fix it first: {blocking}")
+            if report.valid_rows:
+                raise CommandError(
+                    f"{found} Fix the file, or run again with --valid-only to import only the rows without "
+                    "problems."
+                )
+            raise CommandError(f"{found} No row is without problems: fix the file and import it again.")
