@@ -11,7 +11,7 @@ while checking, so the rows that need them check as if they existed, and written
 import contextlib
 import sqlite3
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -102,12 +102,25 @@ class Catalog:
             .prefetch_related("levels")
             .order_by("version_id", "position", "pk")
         )
+        scales: Counter = Counter()
         for description in descriptions:
+            if description.result_type == "LetterGrade" and description.allowed_values:
+                scales[(tuple(description.allowed_values), description.required_value)] += 1
             self.level_names[description.pk] = {level.name: level.pk for level in description.levels.all()}
             current = self.primary.get(description.version_id)
             # The row's `result` goes to the first grade-like description; a Status one only when alone.
             if current is None or (current.result_type == "Status" and description.result_type != "Status"):
                 self.primary[description.version_id] = description
+        # The letter scale most of the catalog grades on: a course new to the catalog gets it, so an F in
+        # it is a failed attempt there too (the registrar can change it in the catalog).
+        self.house_scale = scales.most_common(1)[0][0] if scales else None
+
+    def _new_course_result(self, course: CourseRow) -> dict:
+        result = {"name": "Final grade", "result_type": course.result_type}
+        if course.result_type == "LetterGrade" and self.house_scale:
+            allowed, required = self.house_scale
+            result.update(allowed_values=list(allowed), required_value=required)
+        return result
 
     def achievement(self, code: str) -> Achievement | None:
         return self.by_code.get(code.casefold())
@@ -123,9 +136,7 @@ class Catalog:
             self.versions[pk] = AchievementVersion(
                 pk=pk, achievement_id=pk, number=1, credits_available=course.credits
             )
-            self.primary[pk] = ResultDescription(
-                pk=pk, version_id=pk, name="Final grade", result_type=course.result_type
-            )
+            self.primary[pk] = ResultDescription(pk=pk, version_id=pk, **self._new_course_result(course))
             self.level_names[pk] = {}
 
     def create_planned(self, *, institution: Institution, actor=None) -> None:
@@ -139,7 +150,7 @@ class Catalog:
                     institution=institution,
                     human_code=course.code,
                     fields=_course_fields(course),
-                    result_descriptions=[{"name": "Final grade", "result_type": course.result_type}],
+                    result_descriptions=[self._new_course_result(course)],
                     actor=actor,
                 )
             version = AchievementVersion.objects.get(pk=achievement.current_version_id)

@@ -289,6 +289,28 @@ def test_courses_new_to_the_catalog_become_course_achievements_when_imported_not
     assert Achievement.objects.filter(institution=catalog).count() == 3
 
 
+def test_a_new_course_grades_on_the_catalogs_letter_scale_so_an_f_there_is_an_attempt(tmp_path, catalog):
+    from tests.factories import LETTER_GRADE
+
+    path = bundle(
+        tmp_path,
+        replace={
+            "results.csv": [
+                (
+                    "li-phil110-final,usr-1002,fully graded,,2025-12-17,,A",
+                    "li-phil110-final,usr-1002,fully graded,,2025-12-17,,F",
+                )
+            ]
+        },
+    )
+    run(path, catalog)
+    scale = Achievement.objects.get(human_code="PHIL 110").current_version.result_descriptions.get()
+    assert (scale.allowed_values, scale.required_value) == (LETTER_GRADE["allowed_values"], "D")
+    award = Award.objects.get(achievement__human_code="PHIL 110")
+    assert award.results.get().value == "F"
+    assert award.is_attempt and award.credits_earned == 0
+
+
 def test_a_new_course_without_credits_in_the_bundle_has_none(tmp_path, catalog):
     path = bundle(tmp_path, replace={"courses.csv": [("Philosophy,,3", "Philosophy,,")]})
     output = run(path, catalog)
