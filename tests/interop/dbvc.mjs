@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Independent verifier / signer for the interop tests, built only from Digital Bazaar's
 // packages (@digitalbazaar/vc, data-integrity, eddsa-rdfc-2022-cryptosuite, ed25519-multikey,
-// did-method-key, vc-bitstring-status-list, rdf-canonize, jsonld). None of the project's Python
-// code runs here.
+// ed25519-signature-2020, ed25519-verification-key-2020, did-method-key,
+// vc-bitstring-status-list, rdf-canonize, jsonld). None of the project's Python code runs here.
 //
 // Offline: the document loader serves the project's bundled JSON-LD contexts
 // (vc/contexts/index.json, read relative to this file), did:key documents built locally by
@@ -13,8 +13,23 @@
 //   node dbvc.mjs verify FILE [--did-doc FILE]... [--status-list FILE]... [--skip-status]
 //                              [--nested] [--now ISO]
 //       exit 0 when the credential verifies and no status bit is set; 1 otherwise.
+//       DataIntegrityProof (eddsa-rdfc-2022) and Ed25519Signature2020 proofs are accepted.
 //   node dbvc.mjs sign FILE --seed HEX64 [--created ISO] [--set-issuer]
-//       signs with eddsa-rdfc-2022 using the did:key Multikey derived from the seed.
+//                            [--suite eddsa-rdfc-2022|Ed25519Signature2020]
+//       signs with eddsa-rdfc-2022 (default) or Ed25519Signature2020 using the did:key key
+//       derived from the seed.
+//   node dbvc.mjs sign-jwt FILE --seed HEX64
+//       a VC-JWT (compact JWS, alg EdDSA, kid = the seed's did:key verification method) of the
+//       credential, claims mapped as VC-JWT 1.1 / OB 3.0 8.2.4 (iss, jti, sub, nbf, exp, vc);
+//       signed by Ed25519Multikey's signer. Prints {jwt}.
+//   node dbvc.mjs verify-jwt FILE [--now ISO]
+//       FILE holds a compact JWS. EdDSA signature checked with the kid's did:key (did-method-key,
+//       Ed25519Multikey verifier), kid listed under assertionMethod by the iss DID, the vc
+//       claim checked by @digitalbazaar/vc's own credential checks (_checkCredential: context,
+//       type, subject, issuer, issuanceDate/expirationDate or validFrom/validUntil against now),
+//       iss/jti/sub/nbf/exp agreeing with it. Output {verified, errors, accepted}.
+//   node dbvc.mjs make-vc11-samples DIR --seed HEX64
+//       writes the three VC 1.1 OB 3.0 samples of fixtures/ (see README.md) into DIR.
 //   node dbvc.mjs status-list --id URL --seed HEX64 [--purpose revocation] [--set 3,17]
 //                              [--length 131072] [--valid-from ISO] [--created ISO]
 //       a BitstringStatusListCredential made by vc-bitstring-status-list (createList,
@@ -28,12 +43,14 @@
 //       FILE is a JSON array of JSON-LD documents; prints {canonical: [...]} with jsonld.js's
 //       jsonld.canonize (RDFC-1.0, N-Quads, safe: false, base: null, rdfDirection i18n-datatype, the offline loader) of each, or
 //       {error} for an item that fails.
-import {readFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
+import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as didMethodKey from '@digitalbazaar/did-method-key';
@@ -56,7 +73,7 @@ function parseArgs(argv) {
   const args = {command, positional: [], didDocs: [], statusLists: [], flags: new Set()};
   const valued = new Set([
     '--did-doc', '--controller-doc', '--status-list', '--seed', '--created', '--now',
-    '--id', '--purpose', '--set', '--length', '--valid-from'
+    '--id', '--purpose', '--set', '--length', '--valid-from', '--suite'
   ]);
   for(let i = 0; i < rest.length; ++i) {
     const arg = rest[i];
@@ -226,7 +243,7 @@ function summariseStatus(statusResult) {
 // ---------------------------------------------------------------- commands
 
 async function verifyOne(credential, {documentLoader, skipStatus, now}) {
-  const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
+  const suite = [new DataIntegrityProof({cryptosuite: eddsaRdfc2022}), new Ed25519Signature2020()];
   const checkStatus = skipStatus ?
     async () => ({verified: true, skipped: true, results: []}) :
     checkBitstringStatus;
@@ -291,6 +308,16 @@ async function keyFromSeed(seedHex) {
   return {did: didDocument.id, keyPair};
 }
 
+// The same seed as an Ed25519VerificationKey2020 key pair (for Ed25519Signature2020), under the
+// did:key's verification method id.
+async function key2020FromSeed(seedHex) {
+  const {did, keyPair} = await keyFromSeed(seedHex);
+  const key2020 = await Ed25519VerificationKey2020.generate({
+    seed: seedBytes(seedHex), id: keyPair.id, controller: did
+  });
+  return {did, keyPair: key2020};
+}
+
 async function commandKeyinfo(args) {
   const {did, keyPair} = await keyFromSeed(args.seed);
   return {did, verificationMethod: keyPair.id, publicKeyMultibase: keyPair.publicKeyMultibase};
@@ -309,12 +336,205 @@ async function commandSign(args) {
       credential.issuer = did;
     }
   }
-  const suite = new DataIntegrityProof({
-    signer: keyPair.signer(),
-    cryptosuite: eddsaRdfc2022,
-    date: args.created
-  });
+  return signCredential(credential, {seedHex: args.seed, created: args.created, suiteName: args.suite});
+}
+
+async function signCredential(credential, {seedHex, created, suiteName = 'eddsa-rdfc-2022'}) {
+  let suite;
+  if(suiteName === 'eddsa-rdfc-2022') {
+    const {keyPair} = await keyFromSeed(seedHex);
+    suite = new DataIntegrityProof({signer: keyPair.signer(), cryptosuite: eddsaRdfc2022, date: created});
+  } else if(suiteName === 'Ed25519Signature2020') {
+    const {keyPair} = await key2020FromSeed(seedHex);
+    suite = new Ed25519Signature2020({key: keyPair, date: created});
+  } else {
+    throw new Error(`--suite must be eddsa-rdfc-2022 or Ed25519Signature2020, not ${suiteName}`);
+  }
   return vc.issue({credential, suite, documentLoader: makeDocumentLoader()});
+}
+
+// ---------------------------------------------------------------- VC-JWT (EdDSA)
+
+function b64url(bytes) {
+  return Buffer.from(bytes).toString('base64url');
+}
+
+function jsonSegment(value) {
+  return b64url(Buffer.from(JSON.stringify(value), 'utf8'));
+}
+
+function numericDate(value) {
+  return typeof value === 'string' ? Math.floor(new Date(value).getTime() / 1000) : undefined;
+}
+
+// VC-JWT 1.1 6.3.1 / OB 3.0 8.2.4.2: the registered claims a credential maps to.
+function claimsFor(credential) {
+  const issuer = typeof credential.issuer === 'object' ? credential.issuer.id : credential.issuer;
+  const subject = [].concat(credential.credentialSubject || [])[0] || {};
+  const claims = {
+    iss: issuer,
+    jti: credential.id,
+    sub: subject.id,
+    nbf: numericDate(credential.issuanceDate ?? credential.validFrom),
+    exp: numericDate(credential.expirationDate ?? credential.validUntil),
+    vc: credential
+  };
+  return Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
+}
+
+async function signJwt(credential, seedHex) {
+  const {keyPair} = await keyFromSeed(seedHex);
+  const header = {alg: 'EdDSA', typ: 'JWT', kid: keyPair.id};
+  const signingInput = `${jsonSegment(header)}.${jsonSegment(claimsFor(credential))}`;
+  const signature = await keyPair.signer().sign({data: Buffer.from(signingInput, 'ascii')});
+  return `${signingInput}.${b64url(signature)}`;
+}
+
+async function commandSignJwt(args) {
+  if(args.positional.length !== 1) {
+    throw new Error('sign-jwt needs exactly one FILE (or - for stdin)');
+  }
+  return {jwt: await signJwt(readJson(args.positional[0]), args.seed)};
+}
+
+async function verifyJwt(token, {now} = {}) {
+  const errors = [];
+  const parts = token.trim().split('.');
+  if(parts.length !== 3) {
+    return {verified: false, errors: ['not a compact JWS'], accepted: false};
+  }
+  const [header, claims] = parts.slice(0, 2).map(p => JSON.parse(Buffer.from(p, 'base64url')));
+  const credential = claims.vc;
+  if(header.alg !== 'EdDSA') {
+    errors.push(`alg ${header.alg} is not EdDSA`);
+  }
+  if(typeof header.kid !== 'string' || !header.kid.startsWith('did:key:')) {
+    errors.push('kid is not a did:key verification method');
+  } else {
+    const driver = didKeyDriver();
+    const method = await driver.get({url: header.kid});
+    const didDocument = await driver.get({did: header.kid.split('#')[0]});
+    const assertion = [].concat(didDocument.assertionMethod || [])
+      .map(vm => typeof vm === 'string' ? vm : vm.id);
+    if(!assertion.includes(header.kid)) {
+      errors.push(`${header.kid} is not under assertionMethod`);
+    }
+    if(didDocument.id !== claims.iss) {
+      errors.push(`the key belongs to ${didDocument.id}, not to iss ${claims.iss}`);
+    }
+    const key = await Ed25519Multikey.from(method);
+    const ok = await key.verifier().verify({
+      data: Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'),
+      signature: Buffer.from(parts[2], 'base64url')
+    });
+    if(!ok) {
+      errors.push('Invalid signature.');
+    }
+  }
+  if(!credential || typeof credential !== 'object') {
+    errors.push('no vc claim');
+  } else {
+    try {
+      vc._checkCredential({credential, now: now ? new Date(now) : new Date(), mode: 'verify'});
+    } catch(error) {
+      errors.push(`${error.name}: ${error.message}`);
+    }
+    const expected = claimsFor(credential);
+    for(const name of ['iss', 'jti', 'sub', 'nbf', 'exp']) {
+      if(name in claims && name in expected && claims[name] !== expected[name]) {
+        errors.push(`claim ${name} (${claims[name]}) disagrees with the vc claim (${expected[name]})`);
+      }
+    }
+    const nowSeconds = (now ? new Date(now) : new Date()).getTime() / 1000;
+    if(typeof claims.nbf === 'number' && claims.nbf > nowSeconds) {
+      errors.push('the token is not valid yet (nbf)');
+    }
+    if(typeof claims.exp === 'number' && claims.exp < nowSeconds) {
+      errors.push('the token has expired (exp)');
+    }
+  }
+  return {verified: errors.length === 0, errors, accepted: errors.length === 0};
+}
+
+async function commandVerifyJwt(args) {
+  if(args.positional.length !== 1) {
+    throw new Error('verify-jwt needs exactly one FILE (or - for stdin)');
+  }
+  const path = args.positional[0];
+  const token = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+  return verifyJwt(token, {now: args.now});
+}
+
+// ---------------------------------------------------------------- the VC 1.1 samples
+
+// An OB 3.0 AchievementCredential in the VC 1.1 data model (as Open edX and OB 3.0 before
+// 3.0.3 issue them): VC 1.1 context first, an OB 3.0.x context second, issuanceDate.
+function vc11Badge({did, obContext, extraContexts = [], name, expirationDate}) {
+  const credential = {
+    '@context': ['https://www.w3.org/2018/credentials/v1', obContext, ...extraContexts],
+    id: `urn:uuid:${name.id}`,
+    type: ['VerifiableCredential', 'OpenBadgeCredential'],
+    name: name.credential,
+    issuer: {id: did, type: ['Profile'], name: 'Example Open edX Academy', url: 'https://courses.example.org'},
+    issuanceDate: '2024-03-01T12:00:00Z',
+    credentialSubject: {
+      id: 'did:example:learner-0b3c2c6e',
+      type: ['AchievementSubject'],
+      achievement: {
+        id: `https://courses.example.org/achievements/${name.course}`,
+        type: ['Achievement'],
+        achievementType: 'Course',
+        name: name.achievement,
+        description: `Awarded on completing ${name.achievement}.`,
+        criteria: {narrative: 'Pass every graded assignment with at least 70%.'}
+      }
+    }
+  };
+  if(expirationDate) {
+    credential.expirationDate = expirationDate;
+  }
+  return credential;
+}
+
+async function commandMakeVc11Samples(args) {
+  if(args.positional.length !== 1) {
+    throw new Error('make-vc11-samples needs exactly one DIR');
+  }
+  const dir = args.positional[0];
+  mkdirSync(dir, {recursive: true});
+  const {did} = await keyFromSeed(args.seed);
+  const created = '2024-03-01T12:00:00Z';
+  const eddsa = await signCredential(vc11Badge({
+    did,
+    obContext: 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json',
+    extraContexts: ['https://w3id.org/security/data-integrity/v2'],
+    name: {id: '6f1c2a8e-3d4b-4c55-9a1e-2b7f0c9d1e01', course: 'ds101', credential: 'Data Science Foundations',
+      achievement: 'Data Science Foundations'},
+    expirationDate: '2099-12-31T23:59:59Z'
+  }), {seedHex: args.seed, created, suiteName: 'eddsa-rdfc-2022'});
+  const legacy = await signCredential(vc11Badge({
+    did,
+    obContext: 'https://purl.imsglobal.org/spec/ob/v3p0/context.json',
+    extraContexts: ['https://w3id.org/security/suites/ed25519-2020/v1'],
+    name: {id: '6f1c2a8e-3d4b-4c55-9a1e-2b7f0c9d1e02', course: 'py201', credential: 'Python for Research',
+      achievement: 'Python for Research'}
+  }), {seedHex: args.seed, created, suiteName: 'Ed25519Signature2020'});
+  const token = await signJwt(vc11Badge({
+    did,
+    obContext: 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json',
+    name: {id: '6f1c2a8e-3d4b-4c55-9a1e-2b7f0c9d1e03', course: 'stat110', credential: 'Probability',
+      achievement: 'Probability'},
+    expirationDate: '2099-12-31T23:59:59Z'
+  }), args.seed);
+  const files = {
+    'vc11-ob30-eddsa-rdfc-2022.json': JSON.stringify(eddsa, null, 2) + '\n',
+    'vc11-ob30-ed25519-signature-2020.json': JSON.stringify(legacy, null, 2) + '\n',
+    'vc11-ob30-eddsa.jwt': token + '\n'
+  };
+  for(const [name, text] of Object.entries(files)) {
+    writeFileSync(join(dir, name), text);
+  }
+  return {did, written: Object.keys(files)};
 }
 
 async function commandStatusList(args) {
@@ -402,18 +622,22 @@ async function main() {
     keyinfo: commandKeyinfo,
     'status-list': commandStatusList,
     canonize: commandCanonize,
-    'canonize-jsonld': commandCanonizeJsonld
+    'canonize-jsonld': commandCanonizeJsonld,
+    'sign-jwt': commandSignJwt,
+    'verify-jwt': commandVerifyJwt,
+    'make-vc11-samples': commandMakeVc11Samples
   };
   const command = commands[args.command];
   if(!command) {
     throw new Error(
       'usage: dbvc.mjs verify FILE [options] | sign FILE --seed HEX64 | ' +
       'status-list --id URL --seed HEX64 [--set I,J] | keyinfo --seed HEX64 | canonize FILE | ' +
-      'canonize-jsonld FILE');
+      'canonize-jsonld FILE | sign-jwt FILE --seed HEX64 | verify-jwt FILE | ' +
+      'make-vc11-samples DIR --seed HEX64');
   }
   const out = await command(args);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  if(args.command === 'verify' && !out.accepted) {
+  if((args.command === 'verify' || args.command === 'verify-jwt') && !out.accepted) {
     process.exitCode = 1;
   }
 }
