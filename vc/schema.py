@@ -2,10 +2,26 @@
 
 The schemas are JSON Schema 2019-09 and are compiled once per kind. `$ref`s resolve through a
 `referencing` Registry built from the bundled files only, so validation never touches the network.
+
+The published schemas describe the VC 2.0 form of a credential. Open Badges 3.0 before 3.0.3 used
+the VC 1.1 data model, and many such credentials are in use; `validate(..., data_model="1.1")`
+checks one against the same schema with a rule-for-rule mapping, derived from the bundled file when
+first needed (never a second copy of it):
+
+- the first `@context` must be `https://www.w3.org/2018/credentials/v1` where the schema wants
+  `https://www.w3.org/ns/credentials/v2` (the other context rules unchanged);
+- `issuanceDate` is required where the schema requires `validFrom`, with validFrom's rules
+  (a date-time), and `expirationDate` has validUntil's rules;
+- an EndorsementCredential embedded anywhere in it is judged in the form its own first
+  `@context` declares (VC 1.1 mapped, otherwise as published);
+- every other rule (types, issuer Profile, credentialSubject, achievement, criteria, ...) is the
+  schema's own. Only the Open Badges credential classes have this form: the CLR 2.0 schema's rules
+  for contexts differ from CLR 2.0's own VC 1.1 form, so it is not guessed.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -47,6 +63,32 @@ _TYPE_TO_KIND = {
 }
 
 _WEAK = {"oneOf", "anyOf", "allOf"}
+
+# The data models a credential may be checked in: "2.0" is the schema as published.
+DATA_MODELS = ("2.0", "1.1")
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+
+# OB 3.0 before 3.0.3, B.1.1 AchievementCredential and B.1.3 EndorsementCredential: the classes
+# that were defined on VC 1.1.
+VC11_KINDS = ("AchievementCredential", "EndorsementCredential")
+
+# OB 3.0 (3.0.0-3.0.2) B.1.1: issuanceDate [1] and expirationDate [0..1], both DateTimeZ, are the
+# VC 1.1 (4.6, 4.7) members that validFrom [1] and validUntil [0..1] (VC 2.0 4.9) replaced.
+_VC11_MEMBERS = {"validFrom": "issuanceDate", "validUntil": "expirationDate"}
+
+# A credential declares the VC 1.1 form by its first @context (VC 1.1 4.1).
+_DECLARES_VC11 = {
+    "required": ["@context"],
+    "properties": {
+        "@context": {
+            "anyOf": [
+                {"const": VC_V1_CONTEXT},
+                {"type": "array", "minItems": 1, "items": [{"const": VC_V1_CONTEXT}]},
+            ]
+        }
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -116,8 +158,70 @@ def _registry() -> Registry:
     return Registry(retrieve=_no_network).with_resources(resources)
 
 
+def _is_credential_class(node: object) -> bool:
+    """Whether a schema node describes a credential (it has the VC 2.0 validFrom member)."""
+    return (
+        isinstance(node, dict)
+        and isinstance(node.get("properties"), dict)
+        and "validFrom" in node["properties"]
+    )
+
+
+def _vc11_context_rule(rule):
+    """The @context rule with the VC 1.1 context wherever the VC 2.0 one is demanded."""
+    if isinstance(rule, list):
+        return [_vc11_context_rule(item) for item in rule]
+    if not isinstance(rule, dict):
+        return rule
+    out = {key: _vc11_context_rule(value) for key, value in rule.items()}
+    if isinstance(rule.get("enum"), list):
+        out["enum"] = [VC_V1_CONTEXT if value == VC_V2_CONTEXT else value for value in rule["enum"]]
+    return out
+
+
+def _vc11_class(node: dict) -> dict:
+    """One credential class's schema in the VC 1.1 form: same rules, VC 1.1 member names."""
+    out = dict(node)
+    properties = dict(node["properties"])
+    if "@context" in properties:
+        properties["@context"] = _vc11_context_rule(properties["@context"])
+    for vc2_name, vc11_name in _VC11_MEMBERS.items():
+        if vc2_name in properties:
+            properties[vc11_name] = properties[vc2_name]
+    out["properties"] = properties
+    out["required"] = [_VC11_MEMBERS.get(name, name) for name in node.get("required", ())]
+    return out
+
+
 @cache
-def _fast_validator(kind: str) -> jsonschema_rs.Draft201909Validator:
+def _vc11_schema(kind: str) -> dict:
+    """The published schema of `kind`, mapped onto the VC 1.1 form (see the module docstring)."""
+    if kind not in VC11_KINDS:
+        raise ValueError(
+            f"{kind} has no VC 1.1 form to check; only {', '.join(VC11_KINDS)} were defined on VC 1.1"
+        )
+    published = json.loads((SCHEMA_DIR / SCHEMA_FILES[kind]).read_text(encoding="utf-8"))
+    mapped = _vc11_class(copy.deepcopy(published))
+    # An embedded credential has its own @context, so it says which form it is in.
+    mapped["$defs"] = {
+        name: {"if": _DECLARES_VC11, "then": _vc11_class(node), "else": node}
+        if _is_credential_class(node)
+        else node
+        for name, node in mapped.get("$defs", {}).items()
+    }
+    # Its own $id, so neither registry confuses it with the published schema.
+    mapped["$id"] = "urn:clrportal:vc-1.1-form:" + published["$id"]
+    return mapped
+
+
+def _schema_for(kind: str, data_model: str) -> dict:
+    if data_model == "1.1":
+        return _vc11_schema(kind)
+    return json.loads((SCHEMA_DIR / SCHEMA_FILES[kind]).read_text(encoding="utf-8"))
+
+
+@cache
+def _fast_validator(kind: str, data_model: str = "2.0") -> jsonschema_rs.Draft201909Validator:
     """The same schema compiled by jsonschema-rs: a yes/no answer about 100x faster than the one below."""
     resources = [
         (contents["$id"], contents)
@@ -126,7 +230,7 @@ def _fast_validator(kind: str) -> jsonschema_rs.Draft201909Validator:
         )
     ]
     return jsonschema_rs.Draft201909Validator(
-        json.loads((SCHEMA_DIR / SCHEMA_FILES[kind]).read_text(encoding="utf-8")),
+        _schema_for(kind, data_model),
         registry=jsonschema_rs.Registry(resources),
         validate_formats=True,
         formats={"date-time": _is_date_time, "date": _is_date},
@@ -135,9 +239,10 @@ def _fast_validator(kind: str) -> jsonschema_rs.Draft201909Validator:
 
 
 @cache
-def _validator(kind: str) -> Draft201909Validator:
-    contents = json.loads((SCHEMA_DIR / SCHEMA_FILES[kind]).read_text(encoding="utf-8"))
-    return Draft201909Validator(contents, registry=_registry(), format_checker=_format_checker())
+def _validator(kind: str, data_model: str = "2.0") -> Draft201909Validator:
+    return Draft201909Validator(
+        _schema_for(kind, data_model), registry=_registry(), format_checker=_format_checker()
+    )
 
 
 def schema_url(kind: str) -> str:
@@ -281,8 +386,10 @@ def _issues_for(error: ValidationError) -> list[SchemaIssue]:
     return [SchemaIssue(path, rule, message)]
 
 
-def validate(document: object, kind: str | None = None) -> list[SchemaIssue]:
-    """Check `document` against its 1EdTech schema; returns the issues found (empty when valid)."""
+def validate(document: object, kind: str | None = None, *, data_model: str = "2.0") -> list[SchemaIssue]:
+    """Check `document` against its 1EdTech schema (data_model="1.1": its VC 1.1 form); [] when valid."""
+    if data_model not in DATA_MODELS:
+        raise ValueError(f"unknown VC data model {data_model!r}; known: {', '.join(DATA_MODELS)}")
     if kind is None:
         kind = kind_of(document)
         if kind is None:
@@ -296,13 +403,15 @@ def validate(document: object, kind: str | None = None) -> list[SchemaIssue]:
             ]
     elif kind not in SCHEMA_FILES:
         raise ValueError(f"unknown schema kind {kind!r}; known: {', '.join(KINDS)}")
+    if data_model == "1.1" and kind not in VC11_KINDS:
+        _vc11_schema(kind)  # raises ValueError naming the kinds that have a VC 1.1 form
     # Valid documents (nearly all) are settled by the fast validator; only a failing one is walked
     # again by jsonschema to name each path and rule broken.
-    if _fast_validator(kind).is_valid(document):
+    if _fast_validator(kind, data_model).is_valid(document):
         return []
     issues: list[SchemaIssue] = []
     seen: set[tuple[str, str, str]] = set()
-    for error in _validator(kind).iter_errors(document):
+    for error in _validator(kind, data_model).iter_errors(document):
         for leaf in _leaves(error):
             for issue in _issues_for(leaf):
                 key = (issue.path, issue.rule, issue.message)
@@ -313,9 +422,9 @@ def validate(document: object, kind: str | None = None) -> list[SchemaIssue]:
     return issues
 
 
-def ensure_valid(document: object, kind: str | None = None) -> None:
+def ensure_valid(document: object, kind: str | None = None, *, data_model: str = "2.0") -> None:
     """Raise SchemaError (with `.issues`) unless `document` satisfies its 1EdTech schema."""
-    issues = validate(document, kind)
+    issues = validate(document, kind, data_model=data_model)
     if issues:
         label = kind or kind_of(document) or "document"
         shown = "; ".join(str(i) for i in issues[:5])
@@ -332,8 +441,12 @@ def _fill_urls() -> None:
 _fill_urls()
 
 __all__ = [
+    "DATA_MODELS",
     "KINDS",
     "SCHEMA_URLS",
+    "VC11_KINDS",
+    "VC_V1_CONTEXT",
+    "VC_V2_CONTEXT",
     "SchemaIssue",
     "ensure_valid",
     "json_path",

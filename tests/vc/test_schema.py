@@ -251,3 +251,138 @@ def test_the_fast_validator_never_accepts_what_the_explaining_validator_refuses(
             )
         checked += 1
     assert checked > 30
+
+
+# --- the VC 1.1 form (OB 3.0 before 3.0.3) -------------------------------------------------------
+
+VC11_SAMPLE = Path(__file__).parents[1] / "interop" / "fixtures" / "vc11-ob30-eddsa-rdfc-2022.json"
+
+
+@pytest.fixture
+def vc11():
+    """An OB 3.0 credential in the VC 1.1 data model, made by Digital Bazaar's stack."""
+    return json.loads(VC11_SAMPLE.read_text(encoding="utf-8"))
+
+
+def _rules(issues):
+    return {(i.path, i.rule) for i in issues}
+
+
+def test_a_vc_1_1_open_badge_meets_the_schema_in_its_vc_1_1_form_but_not_in_the_vc_2_0_form(vc11, no_network):
+    assert schema.validate(vc11, data_model="1.1") == []
+    schema.ensure_valid(vc11, data_model="1.1")
+    as_published = _rules(schema.validate(vc11))
+    assert {("$.validFrom", "required"), ('$["@context"][0]', "enum")} <= as_published
+
+
+def test_the_vc_1_1_form_requires_issuance_date_where_the_schema_requires_valid_from(vc11):
+    del vc11["issuanceDate"]
+    vc11["validFrom"] = "2024-03-01T12:00:00Z"
+    [issue] = schema.validate(vc11, data_model="1.1")
+    assert (issue.path, issue.rule, issue.message) == (
+        "$.issuanceDate",
+        "required",
+        "'issuanceDate' is required but missing",
+    )
+
+
+def test_the_vc_1_1_form_checks_issuance_and_expiration_dates_as_the_schema_checks_valid_from_and_until(vc11):
+    vc11["issuanceDate"] = "1 March 2024"
+    vc11["expirationDate"] = "2099-13-01T00:00:00Z"
+    issues = schema.validate(vc11, data_model="1.1")
+    assert _rules(issues) == {("$.issuanceDate", "format"), ("$.expirationDate", "format")}
+    assert '"1 March 2024" is not a valid date-time' in {i.message for i in issues}
+
+
+def test_the_vc_1_1_form_wants_the_vc_1_1_context_first(vc11):
+    vc11["@context"][0] = "https://www.w3.org/ns/credentials/v2"
+    [issue] = schema.validate(vc11, data_model="1.1")
+    assert (issue.path, issue.rule) == ('$["@context"][0]', "enum")
+    assert "https://www.w3.org/2018/credentials/v1" in issue.message
+    vc11["@context"][0] = "https://www.w3.org/2018/credentials/v1"
+    vc11["@context"][1] = "https://purl.imsglobal.org/spec/clr/v2p0/context.json"
+    [issue] = schema.validate(vc11, data_model="1.1")
+    assert (issue.path, issue.rule) == ('$["@context"][1]', "pattern")
+
+
+def _as_vc_2_0(document):
+    """The same credential in the VC 2.0 form: VC 2.0 context first, validFrom / validUntil."""
+    out = copy.deepcopy(document)
+    out["@context"][0] = "https://www.w3.org/ns/credentials/v2"
+    for old, new in (("issuanceDate", "validFrom"), ("expirationDate", "validUntil")):
+        if old in out:
+            out[new] = out.pop(old)
+    return out
+
+
+def _break_criteria(d):
+    del d["credentialSubject"]["achievement"]["criteria"]
+
+
+def _break_achievement_type(d):
+    d["credentialSubject"]["achievement"]["achievementType"] = "Trophy"
+
+
+def _break_issuer(d):
+    d["issuer"] = {"name": "No id"}
+
+
+def _break_subject_type(d):
+    d["credentialSubject"]["type"] = ["Subject"]
+
+
+def _break_credential_type(d):
+    d["type"] = ["VerifiableCredential"]
+
+
+def _break_image(d):
+    d["credentialSubject"]["achievement"]["image"] = {"type": "Image"}
+
+
+@pytest.mark.parametrize(
+    "breaks",
+    [
+        _break_criteria,
+        _break_achievement_type,
+        _break_issuer,
+        _break_subject_type,
+        _break_credential_type,
+        _break_image,
+        lambda d: [f(d) for f in (_break_criteria, _break_issuer, _break_subject_type)],
+    ],
+)
+def test_every_other_rule_of_the_schema_applies_to_the_vc_1_1_form_as_to_the_vc_2_0_form(vc11, breaks):
+    breaks(vc11)
+    vc11_issues = schema.validate(vc11, data_model="1.1")
+    vc2_issues = schema.validate(_as_vc_2_0(vc11))
+    assert vc11_issues
+    assert [(i.path, i.rule, i.message) for i in vc11_issues] == [
+        (i.path, i.rule, i.message) for i in vc2_issues
+    ]
+
+
+def test_an_endorsement_embedded_in_a_vc_1_1_credential_is_judged_in_the_form_it_declares(vc11):
+    endorsement = load("ob_v3p0/endorsementcredential.json")
+    vc11["endorsement"] = [copy.deepcopy(endorsement)]
+    assert schema.validate(vc11, data_model="1.1") == []  # a VC 2.0 endorsement, in its own form
+    legacy = copy.deepcopy(endorsement)
+    legacy["@context"][0] = "https://www.w3.org/2018/credentials/v1"
+    legacy["issuanceDate"] = legacy.pop("validFrom")
+    vc11["endorsement"] = [legacy]
+    assert schema.validate(vc11, data_model="1.1") == []
+    del legacy["issuanceDate"]
+    assert ("$.endorsement[0].issuanceDate", "required") in _rules(schema.validate(vc11, data_model="1.1"))
+
+
+def test_the_published_vc_2_0_form_is_unchanged_for_a_vc_2_0_credential(simple):
+    assert schema.validate(simple) == schema.validate(simple, data_model="2.0") == []
+    del simple["validFrom"]
+    simple["issuanceDate"] = "2024-03-01T12:00:00Z"
+    assert _rules(schema.validate(simple)) == {("$.validFrom", "required")}
+
+
+def test_only_open_badges_credentials_have_a_vc_1_1_form_and_an_unknown_data_model_is_an_error(vc11):
+    with pytest.raises(ValueError, match=r"VC 1\.1 form"):
+        schema.validate(load("validator-fixtures/clr20-complex.json"), data_model="1.1")
+    with pytest.raises(ValueError, match="data model"):
+        schema.validate(vc11, data_model="3.0")
