@@ -57,7 +57,8 @@ def _fresh_institution(number: int):
     from achievements.demo import seed_catalog
     from institutions.services import institution_create
 
-    institution = institution_create(slug=f"bench-{number}-{time.time_ns()}", name="Bench", with_keys=False)
+    slug = f"bench-{number}-{time.time_ns()}"
+    institution = institution_create(slug=slug, name=slug, with_keys=False)
     seed_catalog(institution=institution)
     return institution
 

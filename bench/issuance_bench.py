@@ -87,6 +87,7 @@ def _run_setup(name: str, students: int, env_extra: dict, workdir: Path) -> dict
         PORTAL_BASE_URL="https://portal.bench.example",
         PORTAL_VAR_DIR=str(workdir / "var"),
         LOG_LEVEL="WARNING",
+        EMAIL_URL="smtp://localhost:25",  # production needs a real mail server; the bench sends none
     )
     env.update(env_extra)
     result_path = workdir / "result.json"

@@ -43,6 +43,7 @@ def _environment(folder: Path, port: int) -> dict:
         KEY_ENCRYPTION_KEY="bench-key-encryption-key-0123456789abcdef",
         PORTAL_VAR_DIR=str(folder),
         SECURE_SSL_REDIRECT="false",
+        EMAIL_URL="smtp://localhost:25",  # production needs a real mail server; the bench sends none
         CELERY_TASK_ALWAYS_EAGER="true",
         PORTAL_VERIFY_API_RATE="1000000/minute",
         PORTAL_RSA_KEY_BITS="2048",

@@ -132,7 +132,8 @@ def main() -> int:
         setup_django(folder)
         from institutions.models import Institution
 
-        institution = Institution.objects.create(slug=f"bench-{os.getpid()}", name="Bench University")
+        slug = f"bench-{os.getpid()}"
+        institution = Institution.objects.create(slug=slug, name=f"Bench University {slug}")
         print(f"Dashboard benchmark: /wallet/ for learners with 10 and {args.awards} awards, "
               f"{args.requests} requests each (load average {os.getloadavg()[0]:.2f})")  # fmt: skip
         counts = {}

@@ -21,7 +21,9 @@ urlpatterns = [
     path("", include("wallet.urls")),
     path("", include("wallet.verify_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("admin/", admin.site.urls),
 ]
+if settings.PORTAL_ADMIN_ENABLED:
+    # Its login page sends people to allauth's (institutions/admin.py), so two-factor applies.
+    urlpatterns.append(path("admin/", admin.site.urls))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,7 +1,47 @@
+"""Django admin for platform operators. It signs people in only through allauth (two-factor, rate limits)."""
+
+from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import AdminSite
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .models import AuditEntry, Institution, InstitutionIdentifier, Membership, SigningKey, User
+from .permissions import user_has_mfa
+
+
+def admin_has_permission(request) -> bool:
+    """Active staff, with TOTP set up when PORTAL_REQUIRE_ADMIN_MFA asks it of admins."""
+    if not AdminSite.has_permission(admin.site, request):
+        return False
+    return not settings.PORTAL_REQUIRE_ADMIN_MFA or user_has_mfa(request.user)
+
+
+def admin_login(request, extra_context=None):
+    """Stands in for Django admin's login form, which has no second factor and no rate limit.
+
+    Anonymous visitors go to allauth's login (and its TOTP step) and come back; it never reads a POST.
+    """
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url, login_url=reverse("account_login"))
+    if admin_has_permission(request):
+        return redirect(next_url)
+    if request.user.is_active and request.user.is_staff:  # only the required second factor is missing
+        return redirect("mfa_activate_totp")
+    raise PermissionDenied("This account may not use the administration site.")
+
+
+admin.site.login = admin_login
+admin.site.has_permission = admin_has_permission
 
 
 @admin.register(User)
@@ -23,11 +63,25 @@ class IdentifierInline(admin.TabularInline):
     extra = 0
 
 
+class InstitutionAdminForm(forms.ModelForm):
+    # ModelAdmin builds the model form on this base, with the fields it shows.
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        self.instance.validate_parent(parent)
+        return parent
+
+
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "url"]
+    form = InstitutionAdminForm
+    list_display = ["name", "slug", "parent", "url"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [IdentifierInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The parent organisation is embedded in every credential: only superusers (operators) set it.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else [*readonly, "parent"]
 
 
 @admin.register(SigningKey)

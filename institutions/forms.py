@@ -7,35 +7,33 @@ MAX_LOGO_BYTES = 1024 * 1024
 
 
 class InstitutionProfileForm(forms.ModelForm):
+    """What an institution's own admins edit. Not the parent organisation: only operators set that
+    (`manage.py institution_parent`), as it is embedded in every credential the institution issues."""
+
     url = forms.URLField(label="Website", required=False, assume_scheme="https")
 
     class Meta:
         model = Institution
         fields = [
             "name", "url", "email", "phone", "description", "logo",
-            "street_address", "locality", "region", "postal_code", "country", "parent",
+            "street_address", "locality", "region", "postal_code", "country",
         ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # An institution cannot be its own parent.
-        self.fields["parent"].queryset = Institution.objects.exclude(pk=self.instance.pk)
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if Institution.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                "Another institution is already called %(name)s: choose a name that tells them apart.",
+                params={"name": name},
+            )
+        return name
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
         if logo and hasattr(logo, "size") and logo.size > MAX_LOGO_BYTES:
             raise forms.ValidationError("The logo must be at most 1 MB.")
         return logo
-
-    def clean_parent(self):
-        parent = self.cleaned_data.get("parent")
-        ancestor = parent
-        while ancestor is not None:
-            if ancestor.pk == self.instance.pk:
-                raise forms.ValidationError("That would make the institution its own ancestor.")
-            ancestor = ancestor.parent
-        return parent
 
 
 IdentifierFormSet = inlineformset_factory(

@@ -5,9 +5,11 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 
@@ -55,7 +57,7 @@ class Institution(models.Model):
     """An issuer of credentials: serialised as the OB 3.0 `Profile` and identified by did:web."""
 
     slug = models.SlugField(unique=True, help_text="Part of the institution's web address and DID.")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, help_text="Unique: no two institutions share a name.")
     url = models.URLField("website", blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(
@@ -76,13 +78,26 @@ class Institution(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="children",
-        help_text="The parent organisation (OB 3.0 parentOrg), e.g. a university system.",
+        help_text="The parent organisation (OB 3.0 parentOrg), e.g. a university system. Operators only.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        # Issuers must not be confusable: a name or a slug (so a DID) differing only in case is refused.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="unique_institution_name_ci",
+                violation_error_message="Another institution already has this name.",
+            ),
+            models.UniqueConstraint(
+                Lower("slug"),
+                name="unique_institution_slug_ci",
+                violation_error_message="Another institution already has this web address (slug).",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -106,6 +121,16 @@ class Institution(models.Model):
     @property
     def has_address(self) -> bool:
         return any([self.street_address, self.locality, self.region, self.postal_code, self.country])
+
+    def validate_parent(self, parent: "Institution | None") -> None:
+        """Raise ValidationError if `parent` cannot be this institution's parent organisation."""
+        seen = set()
+        ancestor = parent
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError("That would make the institution its own ancestor.")
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
 
 
 # OB 3.0 IdentifierTypeEnum, extensible with `ext:` names.

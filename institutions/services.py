@@ -151,6 +151,30 @@ def institution_update(*, institution: Institution, actor, changed_fields: list[
     return institution
 
 
+@transaction.atomic
+def institution_parent_set(
+    *, institution: Institution, parent: Institution | None, actor=None
+) -> Institution:
+    """Make `parent` the institution's parent organisation (OB 3.0 parentOrg), or clear it with None.
+
+    For platform operators only: the parent's profile is embedded in every credential the institution
+    issues. Raises ValidationError for a parent that would make the institution its own ancestor.
+    """
+    institution.validate_parent(parent)
+    previous = institution.parent
+    institution.parent = parent
+    institution.save(update_fields=["parent", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="institution.parent_set",
+        institution=institution,
+        target=institution.slug,
+        parent=parent.did if parent else None,
+        previous=previous.did if previous else None,
+    )
+    return institution
+
+
 def membership_grant(*, user: User, institution: Institution, role: str, actor=None) -> Membership:
     """Give a person a role at an institution (idempotent)."""
     membership, created = Membership.objects.get_or_create(user=user, institution=institution, role=role)

@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +34,9 @@ PORTAL_ALLOW_REMOTE_RESOLUTION = env_bool("PORTAL_ALLOW_REMOTE_RESOLUTION", Fals
 
 # Institution admins must set up TOTP two-factor before they can use admin pages.
 PORTAL_REQUIRE_ADMIN_MFA = env_bool("PORTAL_REQUIRE_ADMIN_MFA", False)
+# Django admin at /admin/ for platform operators; its sign-in is allauth's (two-factor, rate limits).
+# Production turns it off unless set.
+PORTAL_ADMIN_ENABLED = env_bool("PORTAL_ADMIN_ENABLED", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "clrportal.middleware.RejectNulInQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -129,16 +133,29 @@ MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "CLR Portal")
 LOGIN_REDIRECT_URL = "home"
 LOGIN_URL = "account_login"
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development: mail is logged (links redacted) and kept whole in var/mail/. Production needs EMAIL_URL.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "clrportal.logging.DevelopmentEmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CLR Portal <no-reply@localhost>")
 if env_str("EMAIL_URL", ""):
+    # Never echo the value: it holds the SMTP password.
     _email = urlsplit(env_str("EMAIL_URL"))
+    try:
+        _email_port = _email.port
+    except ValueError:
+        _email_port = -1
+    _email_schemes = {"smtp", "smtp+tls", "submission", "smtps"}
+    if _email.scheme not in _email_schemes or not _email.hostname or _email_port == -1:
+        raise ImproperlyConfigured(
+            "EMAIL_URL must look like smtp://user:password@host:port (smtp+tls:// for STARTTLS, smtps:// for "
+            "TLS from the start); the one set has no host, a bad port or another scheme."
+        )
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _email.hostname
-    EMAIL_PORT = _email.port or 587
-    EMAIL_HOST_USER = _email.username or ""
-    EMAIL_HOST_PASSWORD = _email.password or ""
+    EMAIL_PORT = _email_port or (465 if _email.scheme == "smtps" else 587)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
     EMAIL_USE_TLS = _email.scheme in {"smtp+tls", "submission"}
+    EMAIL_USE_SSL = _email.scheme == "smtps"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -157,6 +174,8 @@ STORAGES = {
 # Uploaded logos and imported credentials stay small; bigger bodies are refused early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The largest credential file accepted anywhere: wallet imports, the verify page and POST /api/v1/verify.
+PORTAL_UPLOAD_MAX_BYTES = env_int("PORTAL_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 
 # Requests per client and period ("1200/minute"; periods second, minute, hour, day) on POST /api/v1/verify.
 PORTAL_VERIFY_API_RATE = env_str("PORTAL_VERIFY_API_RATE", "1200/minute")
@@ -183,9 +202,16 @@ SPECTACULAR_SETTINGS = {
 # Celery: Redis when REDIS_URL is set, otherwise a broker in files that needs no server.
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
+# Bounded waits on Redis: with it down or hung, a send fails within seconds instead of holding a request
+# (what could not be sent stays queued in the database, and the periodic sweep sends it later).
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 else:
     # The host part is unused by the file transport; naming one keeps kombu from warning about it.
     CELERY_BROKER_URL = "filesystem://localhost//"
@@ -196,6 +222,8 @@ else:
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "store_processed": False,
     }
+# The queue tasks are sent to and workers take them from (the workers' own sends too: the sweep's).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "") or "celery"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -207,15 +235,50 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimu
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Celery beat (`celery -A clrportal beat`, or a worker started with -B) resumes jobs whose worker died.
+# One attempt per send (redis-py itself reconnects a dropped connection): see REDIS_BROKER_TRANSPORT_OPTIONS.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+# Queued credentials and unsigned status lists older than this are sent to the workers again by the
+# periodic sweep: work whose message never reached the broker (it was down), or was lost with it or
+# with a killed worker. Signing is idempotent, so a resend of work on its way is harmless.
+PORTAL_RESEND_QUEUED_AFTER = env_int("PORTAL_RESEND_QUEUED_AFTER", 120, minimum=1)
+PORTAL_RESEND_INTERVAL = env_int("PORTAL_RESEND_INTERVAL", 60, minimum=1)
+# Celery beat (`celery -A clrportal beat`, or a worker started with -B) runs the sweep; a sweep message
+# not picked up within one interval is dropped (the next one does the same work).
 CELERY_BEAT_SCHEDULE = {
-    "resume-stalled-issuance-jobs": {"task": "credentials.tasks.resume_stalled_jobs", "schedule": 300.0},
+    "resend-queued-work": {
+        "task": "credentials.tasks.resend_queued_work",
+        "schedule": float(PORTAL_RESEND_INTERVAL),
+        "options": {"expires": float(PORTAL_RESEND_INTERVAL)},
+    },
 }
 
+# Every handler redacts tokens, keys and passwords (clrportal/logging.py). Django's default config gives
+# the "django" loggers handlers of their own; here they propagate to ours, and runserver's request log
+# keeps its format but is redacted too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_secrets": {"()": "clrportal.logging.RedactSecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "py.warnings": {"handlers": [], "propagate": True},
+    },
 }
