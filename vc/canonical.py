@@ -144,6 +144,7 @@ _iris: dict = {}
 _VALUES_SIZE = 50_000
 _values: dict = {}
 _SCALAR_VALUES = (str, int, float, bool)
+_active_budget = rdfc.active_budget
 
 
 class _MemoProcessor(jsonld.JsonLdProcessor):
@@ -231,6 +232,9 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
         inside_index=False,
         type_scoped_ctx=None,
     ):
+        budget = _active_budget()
+        if budget is not None:  # a verification's deadline also covers JSON-LD expansion
+            budget.tick()
         key = _embedded_key(
             active_ctx, active_property, element, options, inside_list, inside_index, type_scoped_ctx
         )
@@ -470,6 +474,12 @@ def _normalize(
     """RDFC-1.0 canonical N-Quads: pyld's expansion, vc.rdf's quads, vc.rdfc's canonicalization."""
     if not FAST_RDFC_ENABLED:
         return processor.normalize(document, options)
+    budget = _active_budget()
+    try:
+        if budget is not None:  # out of steps already: not worth expanding
+            budget.check_left()
+    except rdfc.TooComplex as exc:
+        raise DocumentError(str(exc)) from exc
     try:
         quads = _quads(processor, document, options, relative)
     except jsonld.JsonLdError as cause:
@@ -478,6 +488,7 @@ def _normalize(
             "Could not convert input to RDF dataset before normalization.", "jsonld.NormalizeError"
         ) from cause
     try:
+        # RDFC-1.0 4.4: within the active budget (a verification's), else rdfc's default bounds.
         return rdfc.canonicalize(quads)
     except rdfc.TooComplex as exc:
         raise DocumentError(str(exc)) from exc

@@ -13,17 +13,34 @@ rdf-canonize instead:
 - the blank node to quads map holds each quad once per blank node, even when the node is both
   subject and object of it (pyld lists such a quad twice).
 
-Hostile input cannot make it run for ever: the Hash N-Degree Quads work (calls and permutations) is
-bounded, as RDFC-1.0 section 4.4 asks of implementations ("poison" graphs), and exceeding the bound
-raises `TooComplex`.
+Hostile input cannot make it run for ever. RDFC-1.0 (section 4.4 and its "dataset poisoning" security
+consideration) lets an implementation bound the work Hash N-Degree Quads (4.8) spends on datasets whose
+blank nodes nothing tells apart; here:
+
+- a dataset with more quads or blank nodes than its `Budget` allows is refused before any hashing;
+- so is one whose alike blank nodes (those sharing a first-degree hash) form connected groups that Hash
+  N-Degree Quads would need more steps to separate than are left: it runs from every alike node and
+  walks the whole group each time, so a ring of 800 needs over ten million steps and is refused at once;
+- while running, every elementary step (a hash, a permutation, a copied issuer entry) is charged to
+  the `Budget`, so no shape can spend more than it allows, however the work is spread;
+- a `Budget` is shared: `work_budget()` makes everything canonicalized inside it (a credential, the
+  credentials nested in it, their status lists) draw on one count of steps and one processor-time
+  deadline.
+
+Exceeding a count or the steps raises `TooComplex` (an Exception: the input is refused); passing the
+deadline raises `DeadlineExceeded` (a BaseException, like asyncio's CancelledError, so that no
+`except Exception` on the way swallows it: the one who set the deadline answers).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -39,16 +56,130 @@ _LITERAL_ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\"})
 _IRI_ESCAPES = {n: f"\\u{n:04X}" for n in [*range(0x21), *map(ord, '<>"{}|^`\\')]}
 _UCHAR = re.compile(r"\\u([0-9A-F]{4})")
 
-# Hash N-Degree Quads steps (calls and permutations) allowed: quadratic in the blank nodes that share a
-# first-degree hash (RDFC-1.0 4.4 asks for such a bound), at least MIN_WORK and at most MAX_WORK (about
-# two seconds). A CLR nesting 120 credentials needs a few thousand; a poison graph, factorially many.
-WORK_FACTOR = 50
-MIN_WORK = 100_000
-MAX_WORK = 2_000_000
+# Bounds of a Budget when the caller sets none (signing, canonize() on its own; vc.verify.Limits sets
+# tighter ones). A step is about one SHA-256 of a short string (a microsecond): a portal-like CLR nesting
+# 120 credentials has 13,500 quads and 2,200 blank nodes and takes 35,000 steps (mostly one per quad and
+# per blank node in it); rings, grids and cliques of alike blank nodes need cubically or factorially many.
+MAX_QUADS = 100_000
+MAX_BLANK_NODES = 20_000
+MAX_WORK = 500_000
+# A copied issuer entry costs about 1/32 of a step; the deadline is read every this many steps.
+_COPY_ENTRIES_PER_STEP = 32
+_CLOCK_EVERY = 2_000
 
 
 class TooComplex(Exception):
-    """The dataset's blank nodes are too symmetric to canonicalize within the work bound."""
+    """The dataset is too large or its blank nodes too symmetric to canonicalize within the budget."""
+
+    def __init__(self, detail: str):
+        super().__init__(f"The credential is too complex to check ({detail}).")
+        self.detail = detail
+
+
+class DeadlineExceeded(BaseException):
+    """The budget's processor-time deadline passed (a BaseException: the deadline's owner answers)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(
+            f"The credential is too complex to check (the verification ran past its limit of {seconds:g} s "
+            "of processor time); it was not verified."
+        )
+        self.reason = self.args[0]
+
+
+class Budget:
+    """RDFC-1.0 work allowed: quads and blank nodes per dataset, steps in all, a processor-time deadline."""
+
+    __slots__ = (
+        "_tick",
+        "clock",
+        "deadline",
+        "max_blank_nodes",
+        "max_quads",
+        "seconds",
+        "steps",
+        "steps_left",
+        "used_up",
+    )
+
+    def __init__(
+        self,
+        *,
+        steps: int = MAX_WORK,
+        seconds: float | None = None,
+        max_quads: int = MAX_QUADS,
+        max_blank_nodes: int = MAX_BLANK_NODES,
+        clock: Callable[[], float] = time.thread_time,
+    ):
+        self.steps = self.steps_left = steps
+        self.max_quads = max_quads
+        self.max_blank_nodes = max_blank_nodes
+        self.seconds = seconds
+        # Processor time of this thread: a request is not refused because other work keeps the machine busy.
+        self.clock = clock
+        self.deadline = None if seconds is None else clock() + seconds
+        self._tick = _CLOCK_EVERY
+        self.used_up = False
+
+    @property
+    def spent(self) -> int:
+        """Steps charged so far."""
+        return self.steps - self.steps_left
+
+    def spend(self, steps: int, why: str = "its blank nodes are too symmetric") -> None:
+        """Charge steps; TooComplex past the budget, DeadlineExceeded past the deadline."""
+        self.steps_left -= steps
+        if self.steps_left < 0:
+            self._refuse(why)
+        self._tick -= steps
+        if self._tick <= 0:
+            self._tick = _CLOCK_EVERY
+            self.check_deadline()
+
+    def _refuse(self, why: str):
+        self.check_left()
+        self.used_up = True
+        raise TooComplex(f"{why}: canonicalizing it takes more than the {self.steps:,} steps allowed")
+
+    def check_left(self) -> None:
+        """TooComplex when an earlier canonicalization under this budget ran out of steps."""
+        if self.used_up:  # everything later under the same budget is refused too, before any work
+            raise TooComplex(f"the verification used up its {self.steps:,} canonicalization steps before it")
+
+    def tick(self) -> None:
+        """One step of work outside RDFC-1.0 (expanding a JSON-LD element): reads the deadline at times."""
+        self._tick -= 20  # an expansion step takes about as long as twenty RDFC steps
+        if self._tick <= 0:
+            self._tick = _CLOCK_EVERY
+            self.check_deadline()
+
+    def check_deadline(self) -> None:
+        """DeadlineExceeded when the processor-time deadline has passed."""
+        if self.deadline is not None and self.clock() > self.deadline:
+            raise DeadlineExceeded(self.seconds)
+
+
+_active: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("vc_rdfc_budget", default=None)
+
+
+def active_budget() -> Budget | None:
+    """The budget of the enclosing work_budget() block, if any."""
+    return _active.get()
+
+
+@contextlib.contextmanager
+def work_budget(**bounds) -> Iterator[Budget]:
+    """Share one Budget(**bounds) between all canonicalizations in the block; inside another, join it."""
+    current = _active.get()
+    if current is not None:
+        yield current
+        return
+    budget = Budget(**bounds)
+    token = _active.set(budget)
+    try:
+        yield budget
+    finally:
+        _active.reset(token)
 
 
 def iri(value: str) -> str:
@@ -99,9 +230,18 @@ class _Issuer:
         return _Issuer(self.prefix, dict(self.issued))
 
 
+def _sum_of_floors(n: int, d: int) -> int:
+    """sum(i // d for i in range(1, n + 1))."""
+    q, r = divmod(n, d)
+    return d * q * (q - 1) // 2 + q * (r + 1)
+
+
 class _Canonicalizer:
-    def __init__(self, quads: list[Quad]):
+    def __init__(self, quads: list[Quad], budget: Budget):
         self.quads = quads
+        self.budget = budget
+        if len(quads) > budget.max_quads:
+            raise TooComplex(f"it has {len(quads):,} RDF statements, over the limit of {budget.max_quads:,}")
         # RDFC-1.0 4.4.3 step 2: blank node to quads map (each quad once per blank node).
         self.quads_of: dict[str, list[Quad]] = {}
         for quad in quads:
@@ -111,9 +251,14 @@ class _Canonicalizer:
                     listed = self.quads_of.setdefault(term, [])
                     if not listed or listed[-1] is not quad:
                         listed.append(quad)
+        if len(self.quads_of) > budget.max_blank_nodes:
+            raise TooComplex(
+                f"it has {len(self.quads_of):,} blank nodes, over the limit of {budget.max_blank_nodes:,}"
+            )
+        # Hashing each blank node's quads, labelling and sorting the output: linear work.
+        budget.spend(len(quads) + sum(map(len, self.quads_of.values())), "it is too large")
         self.first_degree: dict[str, str] = {}
         self.canonical = _Issuer("_:c14n")
-        self.work_left = 0
 
     # RDFC-1.0 4.6 Hash First Degree Quads.
     def hash_first_degree(self, node: str) -> str:
@@ -142,16 +287,54 @@ class _Canonicalizer:
             predicate = _UCHAR.sub(lambda m: chr(int(m.group(1), 16)), predicate)
         return _sha256(f"{position}{predicate}{identifier}")
 
-    def spend(self, steps: int = 1) -> None:
-        self.work_left -= steps
-        if self.work_left < 0:
-            raise TooComplex(
-                "The document's blank nodes are too symmetric to canonicalize in reasonable time."
-            )
+    def least_n_degree_steps(self, shared: list[list[str]]) -> int:
+        """A lower bound of the steps Hash N-Degree Quads will charge for these groups of alike nodes.
+
+        RDFC-1.0 4.4.3 step 5 runs it from every node of a group before any gets its canonical label,
+        and each run walks every alike blank node reachable from it (unique ones are labelled already),
+        one call and one issuer copy (at least as large as the nodes walked so far) per node.
+        """
+        quads_of = self.quads_of
+        alike = {node for nodes in shared for node in nodes}
+        component: dict[str, int] = {}  # alike node -> its connected component of alike nodes
+        sizes: list[int] = []
+        for start in alike:
+            if start in component:
+                continue
+            key = component[start] = len(sizes)
+            stack, size = [start], 0
+            while stack:
+                size += 1
+                for s, _, o, g in quads_of[stack.pop()]:
+                    if s in alike and s not in component:
+                        component[s] = key
+                        stack.append(s)
+                    if o in alike and o not in component:
+                        component[o] = key
+                        stack.append(o)
+                    if g in alike and g not in component:
+                        component[g] = key
+                        stack.append(g)
+            sizes.append(size)
+        roots: dict[int, int] = {}  # per component, the nodes of the first group that reaches it
+        for nodes in shared:
+            reached: dict[int, int] = {}
+            for node in nodes:
+                key = component[node]
+                if key not in roots:
+                    reached[key] = reached.get(key, 0) + 1
+            roots.update(reached)
+        return sum(
+            count * (4 * sizes[key] + _sum_of_floors(sizes[key], _COPY_ENTRIES_PER_STEP))
+            if sizes[key] > 1
+            else count
+            for key, count in roots.items()
+        )
 
     # RDFC-1.0 4.8 Hash N-Degree Quads.
     def hash_n_degree(self, node: str, issuer: _Issuer) -> tuple[str, _Issuer]:
-        self.spend()
+        spend = self.budget.spend
+        spend(1 + len(self.quads_of[node]))  # the call and a Hash Related Blank Node per quad
         related_by_hash: dict[str, list[str]] = {}
         for s, p, o, g in self.quads_of[node]:
             for position, term in (("s", s), ("o", o), ("g", g)):
@@ -164,7 +347,7 @@ class _Canonicalizer:
             chosen_path = ""
             chosen_issuer = None
             for permutation in itertools.permutations(related_by_hash[related_hash]):
-                self.spend()
+                spend(1 + len(permutation) + len(issuer.issued) // _COPY_ENTRIES_PER_STEP)
                 issuer_copy = issuer.copy()
                 path = ""
                 recursion = []
@@ -211,8 +394,15 @@ class _Canonicalizer:
                 self.canonical.issue(nodes[0])
             else:
                 shared.append(nodes)
-        count = sum(map(len, shared))
-        self.work_left = min(MAX_WORK, max(MIN_WORK, WORK_FACTOR * count * count))
+        if shared:
+            # RDFC-1.0 4.4: refuse a poison graph before spending the work, when its shape shows it.
+            needed = self.least_n_degree_steps(shared)
+            if needed > self.budget.steps_left:
+                self.budget.used_up = True
+                raise TooComplex(
+                    f"its blank nodes are too symmetric: canonicalizing them takes at least {needed:,} "
+                    f"steps, more than the {self.budget.steps_left:,} left"
+                )
         for nodes in shared:
             results = []
             for node in nodes:
@@ -238,13 +428,16 @@ class _Canonicalizer:
         return "".join(lines)
 
 
-def canonicalize(quads: Iterable[Quad]) -> str:
-    """Canonical N-Quads (RDFC-1.0, SHA-256) of a dataset.
+def canonicalize(quads: Iterable[Quad], *, budget: Budget | None = None) -> str:
+    """Canonical N-Quads (RDFC-1.0, SHA-256) of a dataset, within `budget` (default: the active one or new).
 
     A quad given twice is hashed and output twice, as rdf-canonize does with the dataset jsonld.js
     hands it (its N-Quads parser, and the caller here, drop repeats when the input is a set).
     """
+    budget = budget or _active.get() or Budget()
+    budget.check_left()
+    budget.check_deadline()
     try:
-        return _Canonicalizer(list(quads)).run()
+        return _Canonicalizer(list(quads), budget).run()
     except RecursionError:  # a chain of thousands of indistinguishable blank nodes
-        raise TooComplex("The document's blank nodes are nested too deeply to canonicalize.") from None
+        raise TooComplex("its blank nodes are chained too deeply to canonicalize") from None

@@ -8,8 +8,10 @@ from the callables passed in; nothing is fetched here.
 Check names, in order: well_formed, schema, proof, issuer_key, validity_period, status, and for a
 credential that holds others (ClrCredential) nested_credentials.
 
-Choices: a VC 1.1 credential (legacy CLR 2.0 / OB 3.0 drafts) gets schema "could_not_check", since
-the 1EdTech schemas describe the VC 2.0 form; its proof and key are still checked and reported.
+Choices: an Open Badges credential in the VC 1.1 data model (OB 3.0 before 3.0.3) is checked against
+the 1EdTech schema in its VC 1.1 form (vc.schema, data_model="1.1"); a VC 1.1 ClrCredential gets
+schema "could_not_check", since the CLR schema describes the VC 2.0 form only; proof and key are
+checked and reported either way.
 "could_not_check" is used only when something could not be obtained (a DID document, a status list,
 a key a JWT does not name, a key embedded in a JWT that nothing ties to the issuer); a malformed
 did:key, a key missing from a resolved document or a key of another DID is "failed".
@@ -17,17 +19,18 @@ did:key, a key missing from a resolved document or a key of another DID is "fail
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from vc import data_integrity, jwt
+from vc import data_integrity, jwt, rdfc
 from vc.did import Resolver, resolve_verification_method
 from vc.errors import KeyMaterialError, ResolutionError, VcError
 from vc.loader import BUNDLED_CONTEXTS
-from vc.schema import kind_of, validate
+from vc.schema import VC11_KINDS, kind_of, validate
 from vc.status import COULD_NOT_CHECK, NOT_REVOKED, REVOKED, SUSPENDED, check_status
 
 PASSED = "passed"
@@ -57,11 +60,46 @@ _SCHEMA_ISSUES_SHOWN = 5
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on hostile input: serialized size, nesting depth, nested credentials in one CLR."""
+    """Bounds on hostile input: serialized size, nesting depth, nested credentials in one CLR, and what
+    canonicalization may cost (see vc.rdfc.Budget: quads and blank nodes per document, steps and
+    processor seconds for the whole verification, nested credentials and status lists included)."""
 
     max_bytes: int = 2_000_000
     max_depth: int = 64
     max_nested: int = 1000
+    # RDFC-1.0 4.4 (poison datasets). A portal-like CLR of 120 credentials: 13,500 quads, 2,200 blank
+    # nodes, 50,000 steps and 0.5-0.8 s of processor time in all (a 2 MB one, about 3 times that).
+    max_quads: int = 100_000
+    max_blank_nodes: int = 20_000
+    max_work: int = 300_000
+    max_seconds: float = 1.0
+
+
+def _within_limits(verify):
+    """Run verify_credential under one canonicalization budget and processor-time deadline per request.
+
+    The credentials nested in a CLR are verified by calling it again: they join the outer call's budget,
+    and once the deadline has passed each is answered at once. A deterministic bound (quads, blank nodes,
+    steps) refuses the document (its proof check fails); the deadline is "could not check".
+    """
+
+    @functools.wraps(verify)
+    def within_limits(document_or_jwt, **options):
+        limits = options.get("limits") or Limits()
+        with rdfc.work_budget(
+            steps=limits.max_work,
+            seconds=limits.max_seconds,
+            max_quads=limits.max_quads,
+            max_blank_nodes=limits.max_blank_nodes,
+        ) as budget:
+            try:
+                budget.check_deadline()
+                return verify(document_or_jwt, **options)
+            except rdfc.DeadlineExceeded as exc:
+                summary = _summary(document_or_jwt) if isinstance(document_or_jwt, dict) else {}
+                return VerificationResult([Check("proof", COULD_NOT, exc.reason)], summary)
+
+    return within_limits
 
 
 @dataclass(frozen=True)
@@ -317,7 +355,14 @@ def _check_well_formed(document: dict, token: str | None) -> Check:
     contexts = _as_list(document.get("@context"))
     # VC 2.0 4.3: the first @context is .../ns/credentials/v2 (VC 1.1 4.1: .../2018/credentials/v1).
     if not contexts or contexts[0] not in (VC_V2, VC_V1):
-        problems.append(f"its first @context is not {VC_V2}")
+        problems.append(f"its first @context is neither {VC_V2} (VC 2.0) nor {VC_V1} (VC 1.1)")
+    # VC 1.1 4.6: a VC 1.1 credential MUST have an issuanceDate (VC 1.1 6.3.1: a JWT's nbf gives it).
+    elif (
+        contexts[0] == VC_V1
+        and "issuanceDate" not in document
+        and (token is None or "nbf" not in jwt.decode_unverified(token)[1])
+    ):
+        problems.append("it is a VC 1.1 credential without the issuanceDate that VC 1.1 requires")
     # Only bundled contexts are used: a remote context could change what the signed terms mean.
     unknown = sorted(
         {c for c in _contexts(document) if isinstance(c, str) and c.split("#", 1)[0] not in BUNDLED_CONTEXTS}
@@ -336,29 +381,34 @@ def _check_well_formed(document: dict, token: str | None) -> Check:
 
 def _check_schema(document: dict) -> Check:
     kind = kind_of(document)
-    if _is_legacy(document):
-        # OB 3.0 / CLR 2.0 section 9: the published schemas describe the VC 2.0 form (validFrom, ...).
-        return Check(
-            "schema",
-            COULD_NOT,
-            "This credential uses the older VC 1.1 data model; the current 1EdTech schemas describe "
-            "the VC 2.0 form, so its structure was not checked against them.",
-        )
     if kind is None:
         return Check(
             "schema",
             PASSED,
             "No 1EdTech schema applies to this type of credential; only the general checks apply.",
         )
-    issues = validate(document, kind)
+    data_model, form = "2.0", ""
+    if _is_legacy(document):
+        if kind not in VC11_KINDS:
+            # CLR 2.0 section 9: the published schema describes the VC 2.0 form (validFrom, ...) only.
+            return Check(
+                "schema",
+                COULD_NOT,
+                f"This {kind} uses the older VC 1.1 data model; the 1EdTech {kind} schema describes "
+                "the VC 2.0 form only, so its structure was not checked against it.",
+            )
+        # OB 3.0 before 3.0.3, B.1.1 / B.1.3: the same rules on the VC 1.1 form (see vc.schema).
+        data_model = "1.1"
+        form = " in its VC 1.1 form (issuanceDate and expirationDate for validFrom and validUntil)"
+    issues = validate(document, kind, data_model=data_model)
     if not issues:
-        return Check("schema", PASSED, f"The credential meets the 1EdTech {kind} schema.")
+        return Check("schema", PASSED, f"The credential meets the 1EdTech {kind} schema{form}.")
     shown = tuple(f"{i.path}: {i.message} ({i.rule})" for i in issues[:_SCHEMA_ISSUES_SHOWN])
     more = f" and {len(issues) - len(shown)} more" if len(issues) > len(shown) else ""
     return Check(
         "schema",
         FAILED,
-        f"The credential does not meet the 1EdTech {kind} schema ({len(issues)} issue(s)): "
+        f"The credential does not meet the 1EdTech {kind} schema{form} ({len(issues)} issue(s)): "
         + "; ".join(shown)
         + more
         + ".",
@@ -531,15 +581,31 @@ def _jwt_proof_and_key(
     )
 
 
+# (member, which end of the validity period it bounds): VC 2.0 4.9 and VC 1.1 4.6-4.7.
+_VALIDITY_MEMBERS = (
+    ("validFrom", "start"),
+    ("issuanceDate", "start"),
+    ("validUntil", "end"),
+    ("expirationDate", "end"),
+)
+
+
 def _check_validity(document: dict, token: str | None, now: datetime) -> Check:
-    # VC 2.0 4.9: validFrom / validUntil; VC 1.1 4.6-4.7: issuanceDate / expirationDate.
-    start_name = "validFrom" if "validFrom" in document else "issuanceDate"
-    end_name = "validUntil" if "validUntil" in document else "expirationDate"
-    try:
-        start = _parse_time(document[start_name]) if start_name in document else None
-        end = _parse_time(document[end_name]) if end_name in document else None
-    except (ValueError, TypeError):
-        return Check("validity_period", FAILED, "The credential's validity dates are not valid date-times.")
+    # VC 2.0 4.9: validFrom / validUntil; VC 1.1 4.6-4.7: issuanceDate / expirationDate. A credential
+    # carrying members of both forms is bound by all of them: the latest start, the earliest end.
+    bounds: dict[str, list[datetime]] = {"start": [], "end": []}
+    for name, bound in _VALIDITY_MEMBERS:
+        if name in document:
+            try:
+                bounds[bound].append(_parse_time(document[name]))
+            except (ValueError, TypeError):
+                return Check(
+                    "validity_period",
+                    FAILED,
+                    f"The credential's {name} is not a valid date-time: {str(document[name])[:60]!r}.",
+                )
+    start = max(bounds["start"], default=None)
+    end = min(bounds["end"], default=None)
     if token is not None:
         _, claims, _, _ = jwt.decode_unverified(token)
         # RFC 7519 4.1.4-4.1.5 / OB 3.0 8.2.4.2: exp and nbf bound the token as well.
@@ -622,8 +688,73 @@ def _label(result: VerificationResult, index: int) -> str:
     return info.get("name") or info.get("id") or f"credential #{index + 1}"
 
 
+# Why a nested credential is not valid, said of it ("1 of 43 credentials inside is <cause>").
+_CAUSES = {
+    "well_formed": "not a well-formed credential",
+    "schema": "not in the Open Badges / CLR format",
+    "proof": "altered or wrongly signed (its signature does not match)",
+    "issuer_key": "signed with a key its issuer does not vouch for",
+    "validity_period": "outside its validity period",
+    "nested_credentials": "a record holding credentials that do not verify",
+}
+
+
+def failure_cause(result: VerificationResult) -> str:
+    """Why a not-valid result is not valid, in a few words: "suspended", "revoked", "expired", ..."""
+    failed = next((c for c in result.checks if c.status == FAILED), None)
+    if failed is None:
+        return "not valid"
+    text = failed.message.lower()
+    if failed.name == "status":
+        return "suspended" if "suspend" in text else "revoked"
+    if failed.name == "proof" and "too complex to check" in text:
+        return "too complex to check"
+    if failed.name == "validity_period":
+        if "expired" in text:
+            return "expired"
+        if "not valid until" in text:
+            return "not yet valid"
+    return _CAUSES.get(failed.name, "not valid")
+
+
+def _names(labels: list[str]) -> str:
+    shown = ", ".join(labels[:5])
+    return shown + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
+
+
+def nested_summary(results: list[VerificationResult]) -> Check:
+    """The nested_credentials check from the results of the credentials inside, naming each cause."""
+    total = len(results)
+    of = f"of {total} credential{'s' if total != 1 else ''} inside"
+    failed: dict[str, list[str]] = {}
+    for index, result in enumerate(results):
+        if result.verdict == NOT_VALID:
+            failed.setdefault(failure_cause(result), []).append(_label(result, index))
+    if failed:
+        count = sum(len(labels) for labels in failed.values())
+        if len(failed) == 1:
+            [(cause, labels)] = failed.items()
+            verb = "is" if count == 1 else "are"
+            message = f"{count} {of} {verb} {cause}: {_names(labels)}."
+        else:
+            parts = [
+                f"{len(labels)} {'is' if len(labels) == 1 else 'are'} {cause} ({_names(labels)})"
+                for cause, labels in failed.items()
+            ]
+            message = f"{count} {of} do not verify: " + "; ".join(parts) + "."
+        return Check("nested_credentials", FAILED, message)
+    unsure = [_label(r, i) for i, r in enumerate(results) if r.verdict == COULD_NOT]
+    if unsure:
+        return Check(
+            "nested_credentials",
+            COULD_NOT,
+            f"{len(unsure)} {of} could not be fully checked: {_names(unsure)}.",
+        )
+    return Check("nested_credentials", PASSED, f"All {total} credentials inside verify.")
+
+
 def _verify_nested(
-    items: list, *, resolver: Resolver, fetch_status, now: datetime, limits: Limits
+    items: list, *, resolver: Resolver, fetch_status, extra_status, now: datetime, limits: Limits
 ) -> tuple[Check, list[VerificationResult]]:
     # CLR 2.0 4.2 ClrSubject.verifiableCredential: each is a credential in its own right.
     if len(items) > limits.max_nested:
@@ -637,46 +768,35 @@ def _verify_nested(
             [],
         )
     results = [
-        verify_credential(item, resolver=resolver, fetch_status=fetch_status, now=now, limits=limits)
+        verify_credential(
+            item,
+            resolver=resolver,
+            fetch_status=fetch_status,
+            extra_status=extra_status,
+            now=now,
+            limits=limits,
+        )
         for item in items
     ]
-    failed = [_label(r, i) for i, r in enumerate(results) if r.verdict == NOT_VALID]
-    unsure = [_label(r, i) for i, r in enumerate(results) if r.verdict == COULD_NOT]
-    if failed:
-        return (
-            Check(
-                "nested_credentials",
-                FAILED,
-                f"{len(failed)} of the {len(results)} credentials inside do not verify: "
-                f"{', '.join(failed[:5])}.",
-            ),
-            results,
-        )
-    if unsure:
-        return (
-            Check(
-                "nested_credentials",
-                COULD_NOT,
-                f"{len(unsure)} of the {len(results)} credentials inside could not be fully checked: "
-                f"{', '.join(unsure[:5])}.",
-            ),
-            results,
-        )
-    return (
-        Check("nested_credentials", PASSED, f"All {len(results)} credentials inside verify."),
-        results,
-    )
+    return nested_summary(results), results
 
 
+@_within_limits
 def verify_credential(
     document_or_jwt,
     *,
     resolver: Resolver,
     fetch_status: Callable[[str], dict] | None = None,
+    extra_status: Callable[[dict], Check | None] | None = None,
     now: datetime | str | None = None,
     limits: Limits = Limits(),
 ) -> VerificationResult:
-    """Verify a credential (dict, JSON text/bytes or VC-JWT), reporting each check; bad input never raises."""
+    """Verify a credential (dict, JSON text/bytes or VC-JWT), reporting each check; bad input never raises.
+
+    `extra_status(document)` may answer a failed "status" Check that no status list shows (a portal's
+    own suspension records); it is asked at every nesting level when the status check passed, before
+    the nested_credentials summary is made. None keeps the status check as it is.
+    """
     try:
         moment = _now(now)
     except (ValueError, TypeError) as exc:
@@ -716,11 +836,20 @@ def verify_credential(
         _guard("validity_period", lambda: _check_validity(document, token, moment)),
         _guard("status", lambda: _check_status(document, fetch_status, memo, moment)),
     ]
+    if extra_status is not None and checks[-1].status == PASSED:
+        extra = _guard("status", lambda: extra_status(document))
+        if extra is not None:
+            checks[-1] = extra
     nested: list[VerificationResult] = []
     items = _nested_items(document)
     if items is not None:
         summary, nested = _verify_nested(
-            items, resolver=resolver, fetch_status=fetch_status, now=moment, limits=limits
+            items,
+            resolver=resolver,
+            fetch_status=fetch_status,
+            extra_status=extra_status,
+            now=moment,
+            limits=limits,
         )
         checks.append(summary)
     return VerificationResult(checks, _summary(document), nested)
@@ -736,5 +865,7 @@ __all__ = [
     "Check",
     "Limits",
     "VerificationResult",
+    "failure_cause",
+    "nested_summary",
     "verify_credential",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.interop import vc11_samples
 from vc import did, keys
 
 REPO = Path(__file__).resolve().parents[2]
@@ -220,3 +221,36 @@ def test_garbage_input_is_a_failed_well_formed_check_not_a_trace(tmp_path):
     result = json.loads(done.stdout)
     assert result["checks"][0]["name"] == "well_formed"
     assert result["checks"][0]["status"] == "failed"
+
+
+# --- third-party credentials in the VC 1.1 data model (tests/interop/fixtures) --------------------
+
+
+@pytest.mark.parametrize("name", sorted(vc11_samples.SAMPLES))
+def test_a_third_party_vc_1_1_open_badge_verifies_on_the_command_line(name):
+    done = run("verify", vc11_samples.path(name))
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert (result["verified"], result["verdict"]) == (True, "verified")
+    statuses = {c["name"]: c["status"] for c in result["checks"]}
+    assert statuses == dict.fromkeys(
+        ("well_formed", "schema", "proof", "issuer_key", "validity_period", "status"), "passed"
+    )
+    schema_check = next(c for c in result["checks"] if c["name"] == "schema")
+    assert schema_check["message"] == (
+        "The credential meets the 1EdTech AchievementCredential schema in its VC 1.1 form "
+        "(issuanceDate and expirationDate for validFrom and validUntil)."
+    )
+    assert result["credential"]["issuer"] == vc11_samples.ISSUER
+
+
+@pytest.mark.parametrize("name", sorted(vc11_samples.SAMPLES))
+def test_a_tampered_vc_1_1_open_badge_is_not_valid_on_the_command_line(tmp_path, name):
+    copy = tmp_path / name
+    copy.write_text(vc11_samples.tampered(name), encoding="utf-8")
+    done = run("verify", copy)
+    assert done.returncode == 1
+    result = json.loads(done.stdout)
+    assert (result["verified"], result["verdict"]) == (False, "not_valid")
+    failed = [c["name"] for c in result["checks"] if c["status"] == "failed"]
+    assert failed == ["proof"]

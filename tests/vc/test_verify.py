@@ -121,7 +121,7 @@ def test_the_legacy_complex_clr_has_valid_proofs_but_a_key_that_is_not_its_issue
         assert inner.check("proof").status == "passed"
         assert inner.check("issuer_key").status == "failed"
         assert inner.credential["name"]
-    assert "6 of the 6" in result.check("nested_credentials").message
+    assert "6 of 6 credentials inside do not verify" in result.check("nested_credentials").message
 
 
 def _jwt_fixture(name):
@@ -244,6 +244,124 @@ def test_a_vc_1_1_expiration_date_is_honoured(verify):
     document["expirationDate"] = "2025-01-01T00:00:00Z"
     result = verify(document)
     assert result.check("validity_period").status == "failed"
+
+
+# --- Open Badges in the VC 1.1 data model (OB 3.0 before 3.0.3) ----------------------------------
+
+VC11_SAMPLE = Path(__file__).parents[1] / "interop" / "fixtures" / "vc11-ob30-eddsa-rdfc-2022.json"
+
+
+def _signed_vc11(**members):
+    """The Digital Bazaar VC 1.1 sample, changed by `members` (None deletes) and signed again by vc/."""
+    private, issuer, vm = _did_key()
+    document = json.loads(VC11_SAMPLE.read_text(encoding="utf-8"))
+    document.pop("proof")
+    document["issuer"]["id"] = issuer
+    for name, value in members.items():
+        if value is None:
+            document.pop(name, None)
+        else:
+            document[name] = value
+    return di.sign(document, private_key=private, verification_method=vm)
+
+
+def test_a_vc_1_1_open_badge_is_checked_against_the_schema_in_its_vc_1_1_form_and_verifies():
+    result = verify_credential(_signed_vc11(), resolver=did.default_resolver(), now=NOW)
+    assert result.verdict == "verified", result.to_dict()
+    assert result.check("schema").message == (
+        "The credential meets the 1EdTech AchievementCredential schema in its VC 1.1 form "
+        "(issuanceDate and expirationDate for validFrom and validUntil)."
+    )
+
+
+def test_a_vc_1_1_open_badge_that_breaks_the_schema_fails_it_naming_the_path():
+    subject = json.loads(VC11_SAMPLE.read_text(encoding="utf-8"))["credentialSubject"]
+    del subject["achievement"]["criteria"]
+    signed = _signed_vc11(credentialSubject=subject)
+    result = verify_credential(signed, resolver=did.default_resolver(), now=NOW)
+    assert result.check("proof").status == "passed"
+    schema_check = result.check("schema")
+    assert schema_check.status == "failed"
+    assert schema_check.message.startswith(
+        "The credential does not meet the 1EdTech AchievementCredential schema in its VC 1.1 form"
+    )
+    assert "$.credentialSubject.achievement.criteria: 'criteria' is required but missing (required)" in (
+        schema_check.details
+    )
+    assert result.verdict == "not_valid"
+
+
+def test_a_vc_1_1_credential_without_an_issuance_date_is_not_well_formed_nor_schema_valid():
+    signed = _signed_vc11(issuanceDate=None, expirationDate=None)
+    result = verify_credential(signed, resolver=did.default_resolver(), now=NOW)
+    assert result.check("proof").status == "passed"
+    assert result.check("well_formed").message == (
+        "The credential is not well formed: it is a VC 1.1 credential without the issuanceDate "
+        "that VC 1.1 requires."
+    )
+    missing = "$.issuanceDate: 'issuanceDate' is required but missing (required)"
+    assert missing in result.check("schema").details
+    assert result.verdict == "not_valid"
+
+
+def test_a_vc_1_1_issuance_date_in_the_future_is_not_yet_valid():
+    signed = _signed_vc11(issuanceDate="2030-01-01T00:00:00Z")
+    result = verify_credential(signed, resolver=did.default_resolver(), now=NOW)
+    assert result.check("validity_period").status == "failed"
+    assert result.check("validity_period").message == (
+        "The credential is not valid until 2030-01-01T00:00:00+00:00."
+    )
+
+
+def test_a_vc_1_1_expiration_date_in_the_past_has_expired():
+    signed = _signed_vc11(expirationDate="2025-06-30T00:00:00Z")
+    result = verify_credential(signed, resolver=did.default_resolver(), now=NOW)
+    assert result.check("validity_period").message == "The credential expired on 2025-06-30T00:00:00+00:00."
+    assert result.verdict == "not_valid"
+
+
+def test_a_vc_1_1_expiration_date_is_the_end_of_the_validity_period():
+    signed = _signed_vc11()
+    result = verify_credential(signed, resolver=did.default_resolver(), now=NOW)
+    assert result.check("validity_period").message == (
+        "The credential is within its validity period (until 2099-12-31T23:59:59+00:00)."
+    )
+
+
+def test_a_credential_with_dates_of_both_forms_is_bound_by_all_of_them():
+    # No context defines both forms, so such a document cannot be signed; the dates still count.
+    document = _unsigned("did:key:z6MkuZcechDhU1eRYbmx9TwSryxGwcs5E2GGavPCpnWcJJvV")
+    document.update(validFrom="2020-01-01T00:00:00Z", expirationDate="2025-06-30T00:00:00Z")
+    result = verify_credential(document, resolver=did.default_resolver(), now=NOW)
+    assert result.check("validity_period").message == "The credential expired on 2025-06-30T00:00:00+00:00."
+    document.update(issuanceDate="2030-01-01T00:00:00Z", expirationDate="2099-01-01T00:00:00Z")
+    result = verify_credential(document, resolver=did.default_resolver(), now=NOW)
+    assert result.check("validity_period").message == (
+        "The credential is not valid until 2030-01-01T00:00:00+00:00."
+    )
+
+
+def test_the_legacy_clrs_nested_vc_1_1_badges_are_checked_in_the_vc_1_1_form_of_the_schema(verify):
+    # Five meet it; one has an embedded endorsement without the name the schema requires of it.
+    result = verify(load_json(VALIDATOR + "clr20-complex.json"))
+    assert result.check("schema").status == "could_not_check"
+    assert result.check("schema").message == (
+        "This ClrCredential uses the older VC 1.1 data model; the 1EdTech ClrCredential schema "
+        "describes the VC 2.0 form only, so its structure was not checked against it."
+    )
+    statuses = [inner.check("schema").status for inner in result.nested]
+    assert statuses == ["failed", "passed", "passed", "passed", "passed", "passed"]
+    assert result.nested[0].check("schema").details == (
+        "$.credentialSubject.achievement.endorsement[0].name: 'name' is required but missing (required)",
+    )
+
+
+def test_a_validity_date_that_is_not_a_date_time_is_named():
+    signed = _signed_vc11(issuanceDate="1 March 2024")
+    result = verify_credential(signed, resolver=did.default_resolver(), now=NOW)
+    assert result.check("validity_period").message == (
+        "The credential's issuanceDate is not a valid date-time: '1 March 2024'."
+    )
 
 
 def _status_world(*, revoked=(), suspended_list=False):
