@@ -85,10 +85,15 @@ def learner_identity_salt(learner: Learner) -> str:
     ).hexdigest()[:32]
 
 
-def learner_identifiers(learner: Learner) -> tuple[vcd.IdentityObject, ...]:
-    """How the credential names its subject without exposing the email: OB 3.0 hashed IdentityObjects."""
+def learner_identifiers(learner: Learner, *, include_name: bool = False) -> tuple[vcd.IdentityObject, ...]:
+    """How the credential names its subject without exposing the email: OB 3.0 hashed IdentityObjects,
+    and the learner's name in plain text when they chose to include it."""
     salt = learner_identity_salt(learner)
     identifiers = []
+    full_name = f"{learner.given_name} {learner.family_name}".strip()
+    if include_name and full_name:
+        # OB 3.0 B.1.2 IdentityObject: identityType `name`, not hashed, identityHash holds the value.
+        identifiers.append(vcd.IdentityObject(identity_hash=full_name, identity_type="name", hashed=False))
     if learner.email:
         identifiers.append(vcd.IdentityObject.hashed_email(learner.email, salt=salt))
     identifiers.append(
@@ -206,7 +211,7 @@ def clr_credential_document(
     }
     subject = vcd.ClrSubject(
         id=learner.did or None,
-        identifiers=learner_identifiers(learner),
+        identifiers=learner_identifiers(learner, include_name=credential.names_learner),
         verifiable_credentials=tuple(item.document for item in nested),
         achievements=tuple(
             document

@@ -136,6 +136,9 @@ class IssuedCredential(models.Model):
     # For a ClrCredential: the AchievementCredentials nested in it.
     nested = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="included_in")
     partial = models.BooleanField(default=False, help_text="A CLR of a chosen subset of the record.")
+    names_learner = models.BooleanField(
+        default=False, help_text="The subject also names the learner (a plain IdentityObject of type name)."
+    )
     content_hash = models.CharField(
         max_length=64, blank=True, help_text="What was signed, to avoid re-signing."
     )

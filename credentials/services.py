@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Max, Value, When
+from django.db.models import Case, Exists, F, Max, OuterRef, Value, When
 from django.utils import timezone
 
 from achievements.models import Award, Learner
@@ -22,7 +23,7 @@ from institutions.services import audit_record
 from vc.errors import VcError
 
 from . import builders
-from .models import CredentialKind, CredentialState, IssuanceJob, IssuedCredential, StatusPurpose
+from .models import CredentialKind, CredentialState, IssuanceJob, IssuedCredential, StatusList, StatusPurpose
 from .signing import NoActiveKeyError, document_sign
 from .status_lists import status_bit_set, status_indexes_allocate
 
@@ -34,6 +35,8 @@ SIGNING_CHUNK = 50
 BULK_CLR_BATCH = 500
 # Awards looked up per query (SQLite allows 32,766 parameters in a statement).
 LOOKUP_BATCH = 5000
+# Credentials (and status lists) the periodic sweep sends again per run; a backlog drains over runs.
+SWEEP_LIMIT = 5000
 
 
 class TransientIssuanceError(Exception):
@@ -109,16 +112,27 @@ def _credentials_for_awards(
 
 
 def _enqueue_signing(credential_ids: list, *, kind: str = CredentialKind.ACHIEVEMENT) -> None:
-    from .tasks import sign_clr, sign_credentials
+    """Send the credentials to the workers once the transaction commits.
+
+    Never fails the caller: with the broker unreachable the rows stay queued, `tasks.sends_deferred`
+    records it (for the page to say so), and `queued_work_resend` sends them when the broker is back.
+    """
+    from .tasks import sends_deferred, sign_clr, sign_credentials
 
     ids = [str(credential_id) for credential_id in credential_ids]
-    if kind == CredentialKind.CLR:
-        for credential_id in ids:
-            transaction.on_commit(lambda credential_id=credential_id: sign_clr.delay(credential_id))
+    if not ids:
         return
-    for start in range(0, len(ids), SIGNING_CHUNK):
-        chunk = ids[start : start + SIGNING_CHUNK]
-        transaction.on_commit(lambda chunk=chunk: sign_credentials.delay(chunk))
+
+    def send():
+        with sends_deferred():
+            if kind == CredentialKind.CLR:
+                for credential_id in ids:
+                    sign_clr.delay(credential_id)
+                return
+            for start in range(0, len(ids), SIGNING_CHUNK):
+                sign_credentials.delay(ids[start : start + SIGNING_CHUNK])
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic
@@ -152,12 +166,13 @@ def clr_content_hash(*, nested_ids, partial: bool) -> str:
 
 @transaction.atomic
 def clr_issue(
-    *, learner: Learner, awards=None, actor=None, job: IssuanceJob | None = None
+    *, learner: Learner, awards=None, actor=None, job: IssuanceJob | None = None, include_name: bool = False
 ) -> IssuedCredential:
     """Issue a ClrCredential of all the learner's awards, or of a chosen subset (`partial: true`).
 
     A full CLR whose content did not change since the last one is not signed again: the current one
     is returned. A new full CLR replaces the current one; the old one stays valid unless revoked.
+    `include_name` names the learner in the subject as well (a share link's choice).
     """
     partial = awards is not None
     chosen = list(awards) if partial else list(learner.awards.filter(withdrawn_at__isnull=True))
@@ -179,8 +194,9 @@ def clr_issue(
     content_hash = clr_content_hash(nested_ids=[c.id for c in nested], partial=partial)
 
     same = IssuedCredential.objects.filter(
-        learner=learner, kind=CredentialKind.CLR, content_hash=content_hash, revoked_at__isnull=True
-    ).exclude(state=CredentialState.FAILED)
+        learner=learner, kind=CredentialKind.CLR, content_hash=content_hash, revoked_at__isnull=True,
+        names_learner=include_name,
+    ).exclude(state=CredentialState.FAILED)  # fmt: skip
     if not partial:
         same = same.filter(is_current=True)
     existing = same.first()
@@ -197,6 +213,7 @@ def clr_issue(
         kind=CredentialKind.CLR,
         learner=learner,
         partial=partial,
+        names_learner=include_name,
         is_current=not partial,
         content_hash=content_hash,
         job=job,
@@ -567,6 +584,51 @@ def jobs_resume_stalled(*, idle_for: timedelta = timedelta(minutes=10)) -> list[
     return resumed
 
 
+def queued_work_resend(*, older_than: timedelta | None = None, limit: int = SWEEP_LIMIT) -> dict[str, int]:
+    """Send queued credentials and unsigned status lists older than `older_than` to the workers again.
+
+    Run periodically (Celery beat, `PORTAL_RESEND_INTERVAL`), this is what makes an outage harmless:
+    work whose message never reached the broker (it was down), was lost with it, or died with a worker
+    is picked up without anyone pressing a button. Idempotent, as signing and publishing are:
+
+    - a credential is resent once it has waited `older_than` (`PORTAL_RESEND_QUEUED_AFTER`), in a job or
+      not, unless its job signed something in that time (its work is on its way: resending it would
+      only double the queue);
+    - at most `limit` credentials and `limit` status lists per run, oldest first.
+
+    Returns how many of each were sent (or left to the next run when the broker is still down).
+    """
+    from .tasks import publish_status_list, sends_deferred
+
+    if older_than is None:
+        older_than = timedelta(seconds=settings.PORTAL_RESEND_QUEUED_AFTER)
+    cutoff = timezone.now() - older_than
+    job_signing = IssuedCredential.objects.filter(job_id=OuterRef("job_id"), signed_at__gte=cutoff)
+    waiting = list(
+        IssuedCredential.objects.filter(state=CredentialState.QUEUED, updated_at__lt=cutoff)
+        .filter(~Exists(job_signing))
+        .order_by("created_at", "pk")
+        .values_list("pk", "kind")[:limit]
+    )
+    unsigned_lists = list(
+        StatusList.objects.filter(updated_at__lt=cutoff)
+        .exclude(signed_revision=F("revision"))
+        .order_by("updated_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    with sends_deferred() as deferred, transaction.atomic():
+        _enqueue_signing([pk for pk, kind in waiting if kind == CredentialKind.ACHIEVEMENT])
+        _enqueue_signing([pk for pk, kind in waiting if kind == CredentialKind.CLR], kind=CredentialKind.CLR)
+        for status_list_id in unsigned_lists:
+            transaction.on_commit(lambda pk=status_list_id: publish_status_list.delay(pk))
+    if waiting or unsigned_lists:
+        logger.warning(
+            "sweep: %d queued credential(s) and %d unsigned status list(s) waiting since before %s %s",
+            len(waiting), len(unsigned_lists), cutoff, "left for the next run" if deferred else "sent again",
+        )  # fmt: skip
+    return {"credentials": len(waiting), "status_lists": len(unsigned_lists)}
+
+
 # --- revocation and suspension ---------------------------------------------------------------------
 
 
@@ -622,7 +684,9 @@ def credential_replace(*, credential: IssuedCredential, reason: str, actor=None)
     """
     reason = _require_reason(reason)
     credential = (
-        IssuedCredential.objects.select_for_update().select_related("status_list").get(pk=credential.pk)
+        IssuedCredential.objects.select_for_update(of=("self",))
+        .select_related("status_list")
+        .get(pk=credential.pk)
     )
     if credential.kind != CredentialKind.ACHIEVEMENT:
         raise ValidationError("Only the credential of one award can be replaced; issue a new CLR instead.")

@@ -5,7 +5,7 @@ the same ones served publicly). Anything else is fetched over HTTPS only when
 PORTAL_ALLOW_REMOTE_RESOLUTION is on; otherwise it is "could not check", never "valid".
 """
 
-import dataclasses
+import hashlib
 import json
 import logging
 from urllib.parse import urlsplit
@@ -15,13 +15,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import Resolver404, resolve
 
-from institutions.models import Institution
+from institutions.models import Institution, SigningKey
 from institutions.selectors import institution_did_document
 from vc import did as vc_did
-from vc.errors import ResolutionError
-from vc.verify import COULD_NOT, FAILED, Check, VerificationResult, verify_credential
+from vc import jwt as vc_jwt
+from vc.errors import ResolutionError, VcError
+from vc.verify import FAILED, Check, VerificationResult, verify_credential
 
-from .models import IssuedCredential, StatusList, StatusPurpose
+from .models import CredentialState, IssuedCredential, StatusList, StatusPurpose
 from .status_lists import status_bits, status_list_publish
 
 logger = logging.getLogger(__name__)
@@ -110,8 +111,8 @@ def fetch_status_list(url: str) -> dict:
     return getattr(_published(status_list), f"{match.kwargs['purpose']}_document")
 
 
-def _portal_credential(document) -> IssuedCredential | None:
-    credential_id = document.get("id") if isinstance(document, dict) else None
+def _portal_credential_pk(credential_id) -> str | None:
+    """The IssuedCredential primary key of a credential id of this portal, else None."""
     path = _local_path(credential_id) if isinstance(credential_id, str) else None
     if not path:
         return None
@@ -119,40 +120,162 @@ def _portal_credential(document) -> IssuedCredential | None:
         match = resolve(path)
     except Resolver404:
         return None
-    if match.url_name != "detail":
+    if match.namespace != "credentials" or match.url_name != "detail":
         return None
-    return (
-        IssuedCredential.objects.select_related("status_list")
-        .only("id", "status_index", "status_list__suspension_bits")
-        .filter(pk=match.kwargs["credential_id"])
+    return str(match.kwargs["credential_id"])
+
+
+def portal_credential_of(document) -> IssuedCredential | None:
+    """The IssuedCredential a document is a copy of: its id is one of ours and its issuer is that
+    credential's institution (whether the copy is intact is verification's question)."""
+    pk = _portal_credential_pk(document.get("id")) if isinstance(document, dict) else None
+    if pk is None:
+        return None
+    credential = (
+        IssuedCredential.objects.select_related("institution", "learner", "award__achievement_version")
+        .filter(pk=pk)
         .first()
     )
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if credential is None or issuer_id != credential.institution.did:
+        return None
+    return credential
 
 
-def _with_suspension(result: VerificationResult) -> VerificationResult:
-    """Portal credentials carry one (revocation) status entry; suspension is read from the paired list.
+_MAX_LOOKUPS = 10_000
 
-    The paired suspension list is this portal's own, so it is read from the database directly.
+
+def _as_document(value) -> dict | None:
+    """A credential dict from a dict, JSON text/bytes or a VC-JWT (unverified), else None."""
+    if isinstance(value, bytes | bytearray):
+        try:
+            value = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = json.loads(text) if text.startswith("{") else vc_jwt.decode_unverified(text)[1].get("vc")
+        except (ValueError, RecursionError, VcError):
+            return None
+    return value if isinstance(value, dict) else None
+
+
+def _credential_ids(document_or_jwt) -> set[str]:
+    """The primary keys of this portal's credentials in a submission: itself and those nested in it."""
+    found: set[str] = set()
+    stack = [document_or_jwt]
+    while stack and len(found) < _MAX_LOOKUPS:
+        document = _as_document(stack.pop())
+        if document is None:
+            continue
+        pk = _portal_credential_pk(document.get("id"))
+        if pk:
+            found.add(pk)
+        subject = document.get("credentialSubject")
+        if isinstance(subject, dict):
+            nested = subject.get("verifiableCredential")
+            stack.extend(nested if isinstance(nested, list) else [nested])
+    return found
+
+
+def _suspension_status(document_or_jwt):
+    """The `extra_status` hook of vc.verify: portal credentials carry one (revocation) status entry, and
+    suspension is the same index in the paired list, this portal's own, read from the database.
+
+    The credentials of the submission (and every one nested in it) are read in one query, and each
+    suspension list is decoded once.
     """
-    for index, nested in enumerate(result.nested):
-        result.nested[index] = _with_suspension(nested)
-    status = result.check("status")
-    if status is None or status.status in (FAILED, COULD_NOT):
-        return result
-    credential = _portal_credential(result.credential)
-    if credential is None or credential.status_list_id is None:
-        return result
-    suspended = status_bits(status_list=credential.status_list, purpose=StatusPurpose.SUSPENSION).get(
-        credential.status_index
-    )
-    if not suspended:
-        return result
-    replacement = Check("status", FAILED, "The credential is suspended by its issuer.")
-    result.checks = [replacement if check.name == "status" else check for check in result.checks]
-    return result
+    ids = _credential_ids(document_or_jwt)
+    rows = {
+        str(row.pk): row
+        for row in IssuedCredential.objects.select_related("status_list")
+        .only("id", "status_index", "status_list__suspension_bits")
+        .filter(pk__in=ids)
+    } if ids else {}  # fmt: skip
+    lists: dict[int, object] = {}
+
+    def extra_status(document: dict) -> Check | None:
+        row = rows.get(_portal_credential_pk(document.get("id")) or "")
+        if row is None or row.status_list_id is None:
+            return None
+        if row.status_list_id not in lists:
+            lists[row.status_list_id] = status_bits(
+                status_list=row.status_list, purpose=StatusPurpose.SUSPENSION
+            )
+        if not lists[row.status_list_id].get(row.status_index):
+            return None
+        return Check("status", FAILED, "The credential is suspended by its issuer.")
+
+    return extra_status
 
 
 def credential_verify(*, document_or_jwt, now=None) -> VerificationResult:
-    """Verify a credential (dict, JSON text or VC-JWT) with every check explained."""
-    result = verify_credential(document_or_jwt, resolver=resolver, fetch_status=fetch_status_list, now=now)
-    return _with_suspension(dataclasses.replace(result))
+    """Verify a credential (dict, JSON text or VC-JWT) with every check explained.
+
+    This is the portal's one verification: every page, the API and the commands ask it (or
+    `issued_credential_verify`, its cached form for the portal's own credentials) for a verdict.
+    """
+    return verify_credential(
+        document_or_jwt,
+        resolver=resolver,
+        fetch_status=fetch_status_list,
+        extra_status=_suspension_status(document_or_jwt),
+        now=now,
+    )
+
+
+VERIFICATION_CACHE_SECONDS = 300
+
+
+def _institution_state(institution_id: int) -> tuple:
+    """What of an institution a verdict depends on: its status lists' revisions and its keys' states."""
+    lists = tuple(
+        StatusList.objects.filter(institution_id=institution_id).order_by("pk").values_list("pk", "revision")
+    )
+    keys = tuple(
+        SigningKey.objects.filter(institution_id=institution_id)
+        .order_by("pk")
+        .values_list("pk", "status", "retired_at", "compromised_at")
+    )
+    return lists, keys
+
+
+def _verification_key(credential: IssuedCredential, states: dict) -> str:
+    """A cache key that changes with everything a portal credential's verdict depends on.
+
+    The document never changes once signed; what can change is the institution's status lists (every
+    bit change bumps a revision) and its keys (rotated, retired, compromised), and the settings that say
+    where things resolve. The time (expiry) is covered by the cache's lifetime.
+    """
+    if credential.institution_id not in states:
+        states[credential.institution_id] = _institution_state(credential.institution_id)
+    fingerprint = repr(
+        (
+            str(credential.pk),
+            credential.signed_at,
+            states[credential.institution_id],
+            settings.PORTAL_BASE_URL,
+            settings.PORTAL_ALLOW_REMOTE_RESOLUTION,
+        )
+    )
+    return "credential-verification:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+
+
+def issued_credential_verify(
+    *, credential: IssuedCredential, states: dict | None = None
+) -> VerificationResult | None:
+    """`credential_verify` of one of the portal's signed credentials (None while it is not signed),
+    remembered for a few minutes until something it depends on changes.
+
+    `states`, a dict kept for one request, saves looking up the same institution's state again.
+    """
+    if credential.state != CredentialState.SIGNED or not credential.document:
+        return None
+    key = _verification_key(credential, {} if states is None else states)
+    result = cache.get(key)
+    if result is None:
+        result = credential_verify(document_or_jwt=credential.document)
+        cache.set(key, result, VERIFICATION_CACHE_SECONDS)
+    return result

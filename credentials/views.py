@@ -1,4 +1,5 @@
 import json
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,6 +9,7 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from achievements.models import Achievement, Award, Learner
+from achievements.selectors import term_order
 from institutions.models import Role
 from institutions.permissions import institution_role_required
 from institutions.views import json_ld_response, wants_json_ld
@@ -16,9 +18,28 @@ from . import selectors, services
 from .models import CredentialState, IssuanceJob, IssuedCredential, StatusList, StatusPurpose
 from .signing import document_jwt
 from .status_lists import STATUS_LIST_TTL, status_list_publish
-from .verification import credential_verify
+from .tasks import sends_deferred
+from .verification import issued_credential_verify
 
 STAFF = (Role.ADMIN, Role.REGISTRAR)
+QUEUE_DOWN = "Saved; signing will start when the queue is back."
+
+
+def _says_when_the_queue_is_down(view):
+    """Tell the person when what they saved could not be sent to the workers yet (the broker is down).
+
+    Nothing is lost: the rows are saved as queued, and the periodic sweep sends them once it is back.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with sends_deferred() as deferred:
+            response = view(request, *args, **kwargs)
+        if deferred:
+            messages.warning(request, QUEUE_DOWN)
+        return response
+
+    return wrapped
 
 
 def _visible_credential(request, credential_id) -> IssuedCredential:
@@ -45,7 +66,7 @@ def detail(request, credential_id):
                 status=409,
             )
         return json_ld_response(credential.document)
-    result = credential_verify(document_or_jwt=credential.document) if credential.document else None
+    result = issued_credential_verify(credential=credential)
     return render(
         request,
         "credentials/detail.html",
@@ -103,19 +124,23 @@ def status_list(request, slug, number, purpose):
 
 @require_http_methods(["GET", "POST"])
 @institution_role_required(*STAFF)
+@_says_when_the_queue_is_down
 def jobs(request):
     institution = request.institution
-    terms = selectors.terms_of(institution=institution)
+    terms = list(term_order(institution=institution, terms=selectors.terms_of(institution=institution)))
     if request.method == "POST":
         term = request.POST.get("term") or None
+        chosen = request.POST.getlist("achievement")
         achievement_ids = tuple(
             Achievement.objects.filter(
-                institution=institution,
-                pk__in=[v for v in request.POST.getlist("achievement") if v.isdigit()],
+                institution=institution, pk__in=[v for v in chosen if v.isascii() and v.isdigit()]
             ).values_list("pk", flat=True)
         )
         if term and term not in terms:
             messages.error(request, f"There are no awards in the term {term!r}.")
+        elif chosen and not achievement_ids:
+            # A choice that names nothing of this catalog is refused, never widened to "all awards".
+            messages.error(request, "None of the chosen achievements is in your catalog: nothing was issued.")
         else:
             job = services.bulk_issue(
                 institution=institution,
@@ -155,6 +180,7 @@ def job(request, job_id):
 
 @require_POST
 @institution_role_required(*STAFF)
+@_says_when_the_queue_is_down
 def job_retry(request, job_id):
     found = get_object_or_404(IssuanceJob, institution=request.institution, pk=job_id)
     count = services.job_retry_failed(job=found, actor=request.user)
@@ -164,6 +190,7 @@ def job_retry(request, job_id):
 
 @require_POST
 @institution_role_required(*STAFF)
+@_says_when_the_queue_is_down
 def job_resend(request, job_id):
     """Send the job's waiting credentials to the workers again, e.g. after a worker machine died."""
     found = get_object_or_404(IssuanceJob, institution=request.institution, pk=job_id)
@@ -190,6 +217,7 @@ def learner_credentials(request, learner_id):
 
 @require_POST
 @institution_role_required(*STAFF)
+@_says_when_the_queue_is_down
 def learner_issue(request, learner_id):
     learner = get_object_or_404(Learner, institution=request.institution, pk=learner_id)
     try:
@@ -203,6 +231,7 @@ def learner_issue(request, learner_id):
 
 @require_POST
 @institution_role_required(*STAFF)
+@_says_when_the_queue_is_down
 def award_issue(request, award_id):
     award = get_object_or_404(Award, institution=request.institution, pk=award_id)
     try:
@@ -215,6 +244,7 @@ def award_issue(request, award_id):
 
 @require_POST
 @institution_role_required(*STAFF)
+@_says_when_the_queue_is_down
 def credential_action(request, credential_id, action):
     credential = get_object_or_404(
         IssuedCredential.objects.select_related("status_list", "institution"),

@@ -12,7 +12,7 @@ export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://$HOST:$PORT}"
 "$BIN/python" manage.py migrate --noinput -v0
 "$BIN/python" manage.py seed_demo
 
-# -B: the worker also runs the periodic tasks (resuming stalled issuance jobs).
+# -B: the worker also runs the periodic tasks (the sweep that sends queued work again after an outage).
 mkdir -p "${PORTAL_VAR_DIR:-var}"
 "$BIN/celery" -A clrportal worker -B --schedule "${PORTAL_VAR_DIR:-var}/celerybeat-schedule" \
   --loglevel INFO --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "portal@%h" &

@@ -12,11 +12,12 @@ from rest_framework.views import APIView
 from vc.verify import CHECK_NAMES
 
 from .verification import (
-    MAX_FILE_BYTES,
     SubmissionError,
     credential_from_file,
     credential_from_text,
     submission_verify,
+    upload_max_bytes,
+    upload_too_large,
 )
 
 
@@ -24,7 +25,7 @@ class _RawBodyParser(BaseParser):
     """The body as bytes, read at most one byte past the upload limit (the size check says the rest)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read(MAX_FILE_BYTES + 1) if stream is not None else b""
+        return stream.read(upload_max_bytes() + 1) if stream is not None else b""
 
 
 def _raw_parser(media: str) -> type[BaseParser]:
@@ -143,11 +144,12 @@ class VerifyView(APIView):
                     "The request body is empty: send the credential JSON, a VC-JWT, or a file.",
                     extra={"accepted": ACCEPTED},
                 )
-            if len(body) > MAX_FILE_BYTES:
+            if len(body) > upload_max_bytes():
                 raise SubmissionError(
-                    f"The request body is over the limit of {MAX_FILE_BYTES:,} bytes; it was not examined.",
+                    f"The request body is over the limit of {upload_max_bytes():,} bytes; "
+                    "it was not examined.",
                     status=413,
-                    extra={"max_bytes": MAX_FILE_BYTES},
+                    extra={"max_bytes": upload_max_bytes()},
                 )
             try:
                 text = body.decode("utf-8")
@@ -158,14 +160,9 @@ class VerifyView(APIView):
             return credential_from_text(text)
         upload = request.FILES.get("file")
         if upload is not None:
-            if upload.size is not None and upload.size > MAX_FILE_BYTES:
-                raise SubmissionError(
-                    f"The file is {upload.size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes; "
-                    "it was not examined.",
-                    status=413,
-                    extra={"size": upload.size, "max_bytes": MAX_FILE_BYTES},
-                )
-            return credential_from_file(data=upload.read(MAX_FILE_BYTES + 1), filename=upload.name or "")
+            if upload.size is not None and upload.size > upload_max_bytes():
+                raise upload_too_large(upload.size)
+            return credential_from_file(data=upload.read(upload_max_bytes() + 1), filename=upload.name or "")
         if hasattr(body, "get") and body.get("credential"):
             return credential_from_text(body["credential"])
         raise SubmissionError(

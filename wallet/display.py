@@ -100,13 +100,44 @@ class CredentialView:
     issuer: Issuer = field(default_factory=Issuer)
     issued: datetime | date | None = None
     awarded: datetime | date | None = None
+    # When the issuer signed it: the proof's `created`, else when it became valid.
+    signed: datetime | date | None = None
     expires: datetime | date | None = None
     nested: list["CredentialView"] = field(default_factory=list)
     legacy: bool = False
+    # Who it is about: a name the credential carries in plain text, and the kinds of hashed identifiers.
+    recipient_name: str = ""
+    recipient_hashed: list[str] = field(default_factory=list)
+
+    @property
+    def recipient_email_hashed(self) -> bool:
+        return "emailAddress" in self.recipient_hashed
 
     @property
     def issue_date(self) -> datetime | date | None:
         return self.awarded or self.issued
+
+
+def _recipient(subject: dict) -> tuple[str, list[str]]:
+    """(the plain name, the identity types given only as hashes) of a subject's IdentityObjects."""
+    name, hashed = "", []
+    for identity in _list(subject.get("identifier")):
+        if not isinstance(identity, dict):
+            continue
+        kind = _text(identity.get("identityType"))
+        if identity.get("hashed") is True:
+            hashed.append(kind)
+        elif kind == "name" and not name:
+            name = _text(identity.get("identityHash"))
+    return name, hashed
+
+
+def _signed(document: dict) -> datetime | date | None:
+    # VC-DI 2.0 2.1: a proof's `created` is when it was made; a VC-JWT's claims say nothing more here.
+    for proof in _list(document.get("proof")):
+        if isinstance(proof, dict) and _when(proof.get("created")):
+            return _when(proof.get("created"))
+    return _when(document.get("validFrom") or document.get("issuanceDate"))
 
 
 def is_ob2_assertion(document) -> bool:
@@ -208,6 +239,7 @@ def _ob2_view(document: dict) -> CredentialView:
         evidence=[e for e in map(_evidence, _list(document.get("evidence"))) if e],
         issuer=_issuer(badge.get("issuer")),
         issued=_when(document.get("issuedOn")),
+        awarded=_when(document.get("issuedOn")),
         expires=_when(document.get("expires")),
         legacy=True,
     )
@@ -257,8 +289,10 @@ def credential_view(document) -> CredentialView:
         issuer=_issuer(document.get("issuer")),
         issued=_when(document.get("validFrom") or document.get("issuanceDate")),
         awarded=_when(document.get("awardedDate")),
+        signed=_signed(document),
         expires=_when(document.get("validUntil") or document.get("expirationDate")),
     )
+    view.recipient_name, view.recipient_hashed = _recipient(subject)
     # CLR 2.0: the credentials it holds.
     view.nested = [
         credential_view(item) for item in _list(subject.get("verifiableCredential")) if isinstance(item, dict)

@@ -1,9 +1,10 @@
 from datetime import datetime, time
 
 from django import forms
+from django.core import signing
 from django.utils import timezone
 
-from .services import MAX_IMPORT_BYTES
+from .verification import upload_max_bytes, upload_max_text, upload_too_large_message
 
 
 class DashboardFilterForm(forms.Form):
@@ -48,6 +49,16 @@ class ShareLinkForm(forms.Form):
         ),
     )
 
+    include_name = forms.BooleanField(
+        label="Include my name",
+        required=False,
+        initial=True,
+        help_text=(
+            "The share page and the signed record offered for download name you. When unticked, they "
+            "identify you only by a hashed e-mail address, which someone who knows your address can check."
+        ),
+    )
+
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["credentials"].choices = choices
@@ -75,18 +86,48 @@ class ShareLinkForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Credential file",
-        help_text=(
-            "An Open Badges 3.0 or CLR 2.0 credential (.json), a VC-JWT (.jwt or .txt), or a badge image "
-            f"with the credential baked in (.png, .svg). At most {MAX_IMPORT_BYTES // 1024 // 1024} MB."
-        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".json,.jsonld,.jwt,.txt,.png,.svg"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "An Open Badges 3.0 or CLR 2.0 credential (.json), a VC-JWT (.jwt or .txt), or a badge image "
+            f"with the credential baked in (.png, .svg). At most {upload_max_text()}."
+        )
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; credentials to import are limited to "
-                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB."
-            )
+        if upload.size > upload_max_bytes():
+            raise forms.ValidationError(upload_too_large_message(upload.size))
         return upload
+
+
+class ShareRecipientCheckForm(forms.Form):
+    """The e-mail check of a share page, carrying a signed token of the page it came from.
+
+    The share page sends no Referer (the token is in its address), so browsers post its forms with
+    `Origin: null`, which Django's CSRF check refuses; the signed token, bound to the share and valid
+    for an hour, protects the form instead: another site cannot post it without reading the page.
+    """
+
+    SALT = "wallet.share-recipient-check"
+    MAX_AGE_SECONDS = 3600
+
+    recipient_email = forms.EmailField(label="Check the recipient's e-mail", required=False, max_length=254)
+    EXPIRED = "This form has expired: reload the page and try again."
+    check = forms.CharField(widget=forms.HiddenInput, error_messages={"required": EXPIRED})
+
+    def __init__(self, *args, share, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.share = share
+        self.fields["check"].initial = signing.dumps(str(share.pk), salt=self.SALT)
+
+    def clean_check(self):
+        try:
+            valid = signing.loads(self.cleaned_data["check"], salt=self.SALT, max_age=self.MAX_AGE_SECONDS)
+        except signing.BadSignature:
+            valid = None
+        if valid != str(self.share.pk):
+            raise forms.ValidationError(self.EXPIRED)
+        return self.cleaned_data["check"]

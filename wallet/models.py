@@ -21,6 +21,8 @@ class ShareLink(models.Model):
     token_encrypted = models.TextField(editable=False)
     label = models.CharField(max_length=200, blank=True)
     show_grades = models.BooleanField(default=True)
+    # The share page and the share's signed CLR name the learner (otherwise only hashed identifiers).
+    include_name = models.BooleanField(default=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     credentials = models.ManyToManyField(

@@ -14,7 +14,9 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 
 from achievements.models import Alignment, Association, Award, AwardResult, Evidence, Learner
+from achievements.selectors import term_order
 from credentials.models import CredentialKind, CredentialState, IssuedCredential
+from credentials.verification import issued_credential_verify
 
 from .models import ExternalCredential, ShareLink
 
@@ -53,11 +55,29 @@ class VerificationState:
 
     label: str
     tone: str  # ok | unsure | bad | none
+    reason: str = ""  # why, when a live verification did not pass
 
 
 NOT_ISSUED = VerificationState("Not issued yet", "none")
 # A result below the criteria: on the record with its grade, but nothing claims it was achieved.
 ATTEMPTED = VerificationState("Attempted, not earned", "none")
+VERDICT_STATES = {
+    "verified": VerificationState("Verified", "ok"),
+    "could_not_check": VerificationState("Could not check", "unsure"),
+    "not_valid": VerificationState("Not valid", "bad"),
+}
+
+
+def verified_state(credential: IssuedCredential) -> VerificationState:
+    """What a credential's live verification concludes (the one verdict, `VerificationResult.verdict`)."""
+    if credential.state != CredentialState.SIGNED:
+        return credential_state(credential)
+    result = issued_credential_verify(credential=credential)
+    state = VERDICT_STATES[result.verdict]
+    unpassed = sorted(
+        (check for check in result.checks if check.status != "passed"), key=lambda c: c.status != "failed"
+    )
+    return VerificationState(state.label, state.tone, unpassed[0].message if unpassed else "")
 
 
 def credential_state(credential: IssuedCredential | None) -> VerificationState:
@@ -69,6 +89,9 @@ def credential_state(credential: IssuedCredential | None) -> VerificationState:
         return VerificationState("Suspended", "unsure")
     if credential.state == CredentialState.QUEUED:
         return VerificationState("Being signed", "unsure")
+    if credential.signing_key_id and credential.signing_key.compromised_at is not None:
+        # The issuer withdrew the key from its DID document: every verifier now refuses the proof.
+        return VerificationState("Not valid", "bad", "The key that signed it was reported compromised.")
     return VerificationState("Verified", "ok")
 
 
@@ -196,7 +219,17 @@ def _current_credentials(learners: list[Learner]) -> dict[int, IssuedCredential]
     rows = (
         IssuedCredential.objects.filter(learner__in=learners, kind=CredentialKind.ACHIEVEMENT)
         .filter(Q(is_current=True) | Q(revoked_at__isnull=False))
-        .only("id", "award_id", "state", "is_current", "revoked_at", "suspended_at", "created_at")
+        .select_related("signing_key")
+        .only(
+            "id",
+            "award_id",
+            "state",
+            "is_current",
+            "revoked_at",
+            "suspended_at",
+            "created_at",
+            "signing_key__compromised_at",
+        )
         .order_by("award_id", "-is_current", "-created_at")
     )
     found: dict[int, IssuedCredential] = {}
@@ -313,9 +346,20 @@ def _skills(items: list[RecordItem]) -> list[Skill]:
     return sorted(skills.values(), key=lambda s: (s.awarded is None, s.code or s.name))
 
 
-def _term_order(item: RecordItem):
-    award = item.award
-    return (award.activity_start_date or award.awarded_date, award.term, item.code)
+def _term_order(items: list[RecordItem]):
+    """The sort key of record items: their term in its institution's chronological order, then date."""
+    terms: dict[int, tuple] = {}
+    for item in items:
+        _institution, names = terms.setdefault(item.award.institution_id, (item.award.institution, set()))
+        names.add(item.award.term)
+    keys = {pk: term_order(institution=found, terms=names) for pk, (found, names) in terms.items()}
+
+    def key(item: RecordItem):
+        award = item.award
+        term = keys[award.institution_id][award.term]
+        return (term, award.activity_start_date or award.awarded_date, item.code)
+
+    return key
 
 
 def _matches(item: RecordItem, query: str) -> bool:
@@ -348,13 +392,23 @@ def wallet_dashboard(
         for award in awards
     ]
     skills = _skills(items) if items else []
+    in_order = _term_order(items)
     imported = list(
         ExternalCredential.objects.filter(owner=user).filter(Q(confirmed=True) | ~Q(verdict="not_valid"))
     )
     clrs = (
         list(
             IssuedCredential.objects.filter(learner__in=learners, kind=CredentialKind.CLR, is_current=True)
-            .only("id", "institution_id", "state", "revoked_at", "suspended_at", "created_at", "signed_at")
+            .only(
+                "id",
+                "institution_id",
+                "state",
+                "revoked_at",
+                "suspended_at",
+                "created_at",
+                "signed_at",
+                "document",
+            )
             .order_by("institution_id")
         )
         if learners
@@ -363,10 +417,11 @@ def wallet_dashboard(
     institutions_by_id = {learner.institution_id: learner.institution for learner in learners}
     for clr in clrs:
         clr.institution = institutions_by_id[clr.institution_id]
-        clr.wallet_state = credential_state(clr)
+        # The whole record as one credential: verified live, like its record page (one per institution).
+        clr.wallet_state = verified_state(clr)
     facets = {
         "categories": CATEGORIES,
-        "terms": [t for t in OrderedDict.fromkeys(i.award.term for i in sorted(items, key=_term_order)) if t],
+        "terms": [t for t in OrderedDict.fromkeys(i.award.term for i in sorted(items, key=in_order)) if t],
         "skills": [(s.key, s.name) for s in skills],
     }
 
@@ -404,7 +459,7 @@ def wallet_dashboard(
 
     # Credit totals come from the whole record, so a filter never changes what was earned.
     term_credits: OrderedDict[str, Decimal] = OrderedDict()
-    for item in sorted(items, key=_term_order):
+    for item in sorted(items, key=in_order):
         if item.category == "courses":
             term_credits.setdefault(item.award.term_label, Decimal(0))
             term_credits[item.award.term_label] += item.award.credits_earned or 0
@@ -414,7 +469,7 @@ def wallet_dashboard(
         cumulative_by_term[term_label] = running
 
     groups: OrderedDict[str, TermGroup] = OrderedDict()
-    for item in sorted(shown_items, key=_term_order):
+    for item in sorted(shown_items, key=in_order):
         if item.category != "courses":
             continue
         label = item.award.term_label

@@ -17,15 +17,15 @@ from django.utils import timezone
 
 from credentials.models import CredentialKind, CredentialState, IssuedCredential
 from credentials.services import clr_issue
-from credentials.verification import credential_verify
+from credentials.verification import credential_verify, portal_credential_of
 from institutions.services import audit_record
 from vc import jwt as vc_jwt
 from vc.errors import VcError
 
 from .display import credential_view, is_ob2_assertion
 from .models import ExternalCredential, ImportFormat, ImportVerdict, ShareLink, ShareLinkCredential
+from .verification import upload_max_bytes, upload_too_large_message
 
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
 # Imports that failed verification wait this long for their owner to confirm them, then go.
 PENDING_IMPORT_LIFETIME = timedelta(days=1)
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
@@ -68,10 +68,12 @@ def share_link_create(
     label: str = "",
     expires_at=None,
     show_grades: bool = True,
+    include_name: bool = True,
 ) -> tuple[ShareLink, str]:
     """Share a subset of the owner's credentials; returns the link and its token (≥ 256 random bits).
 
-    A signed partial ClrCredential of the subset is issued through the pipeline (one per institution).
+    A signed partial ClrCredential of the subset is issued through the pipeline (one per institution);
+    with `include_name` it names the learner, as the share page does.
     """
     if not credentials:
         raise ValidationError("Choose at least one record to share.")
@@ -101,6 +103,7 @@ def share_link_create(
         label=label.strip(),
         expires_at=expires_at,
         show_grades=show_grades,
+        include_name=include_name,
     )
     ShareLinkCredential.objects.bulk_create(
         ShareLinkCredential(share_link=share, credential=credential, position=position)
@@ -110,7 +113,7 @@ def share_link_create(
     for credential in allowed:
         by_learner.setdefault(credential.learner, []).append(credential.award)
     clrs = [
-        clr_issue(learner=learner, awards=awards, actor=owner)
+        clr_issue(learner=learner, awards=awards, actor=owner, include_name=include_name)
         for learner, awards in sorted(by_learner.items(), key=lambda pair: pair[0].pk)
     ]
     share.clrs.set(clrs)
@@ -121,6 +124,7 @@ def share_link_create(
         credentials=len(allowed),
         expires_at=expires_at.isoformat() if expires_at else None,
         show_grades=show_grades,
+        include_name=include_name,
     )
     return share, token
 
@@ -191,6 +195,19 @@ def _document_of(credential) -> dict:
     return credential
 
 
+class AlreadyInRecord(Exception):
+    """The import is a credential this portal issued to its importer: it is in their record already."""
+
+    def __init__(self, credential: IssuedCredential):
+        name = credential.name or credential.get_kind_display()
+        super().__init__(f"{name} is already in your record.")
+        self.credential = credential
+        self.message = (
+            f"{name} is already in your record: this portal issued it to you, so it is shown there, "
+            "verified live, and not again under “Badges from elsewhere”."
+        )
+
+
 def _is_credential(document: dict) -> bool:
     types = document.get("type")
     types = types if isinstance(types, list) else [types]
@@ -202,13 +219,12 @@ def external_credential_import(*, owner, data: bytes, original_name: str = "") -
     """Read, verify and keep a credential from elsewhere (JSON-LD, VC-JWT, or a baked PNG/SVG badge).
 
     A credential that is not valid is stored unconfirmed: it is kept only when its owner confirms.
-    An Open Badges 2.0 assertion is kept as unsigned legacy (there is nothing to verify).
+    An Open Badges 2.0 assertion is kept as unsigned legacy (there is nothing to verify). A copy of
+    a credential this portal issued (same id, same issuer) is never kept: AlreadyInRecord when it is
+    the owner's own, ValidationError when it is someone else's.
     """
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; credentials to import are limited to "
-            f"{MAX_IMPORT_BYTES // 1024 // 1024} MB."
-        )
+    if len(data) > upload_max_bytes():
+        raise ValidationError(upload_too_large_message(len(data)))
     if not data.strip():
         raise ValidationError("The file is empty.")
     ExternalCredential.objects.filter(
@@ -221,6 +237,15 @@ def external_credential_import(*, owner, data: bytes, original_name: str = "") -
     if isinstance(credential, str) and source_format in (ImportFormat.BAKED_PNG, ImportFormat.BAKED_SVG):
         credential = credential.strip()
     document = _document_of(credential)
+    own = portal_credential_of(document)
+    if own is not None:
+        if own.learner.user_id == owner.pk:
+            raise AlreadyInRecord(own)
+        # Someone else's record: importing it would put their achievement in this person's record.
+        raise ValidationError(
+            "This credential was issued by this portal to someone else, so it cannot be added to your "
+            "record. Anyone can check it on the verify page."
+        )
     if is_ob2_assertion(document):
         verdict, verification = ImportVerdict.LEGACY, None
     else:

@@ -6,6 +6,7 @@ fetches an address it is given. Anything that cannot be read as a credential at 
 SubmissionError with a message for a person; anything that can is verified and gets a verdict.
 """
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -16,17 +17,16 @@ from django.urls import Resolver404, resolve
 
 from credentials import selectors as credential_selectors
 from credentials.models import CredentialState, IssuedCredential
-from credentials.verification import credential_verify
+from credentials.verification import credential_verify, issued_credential_verify
 from vc import jwt as vc_jwt
-from vc.errors import VcError
+from vc.documents import IdentityObject
+from vc.errors import DocumentError, VcError
 from vc.verify import Limits, VerificationResult
 
 from .baking import PNG_SIGNATURE, extract_credential
 from .display import CredentialView, credential_view
 
 MAX_CREDENTIAL_BYTES = Limits().max_bytes
-# A baked image is bigger than the credential it carries.
-MAX_FILE_BYTES = 5 * 1024 * 1024
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 _CREDENTIAL_URL_NAMES = {"detail", "download_json", "download_jwt"}
 NOT_PUBLIC = (
@@ -52,6 +52,61 @@ class Verification:
     label: str
     result: VerificationResult
     view: CredentialView | None = None
+    document: dict | None = None
+    # What was submitted, as text, so that the page can send it again (the e-mail check).
+    submitted: str = ""
+    # The answer of the e-mail check, when one was asked: True, False, or None (named by no e-mail).
+    recipient_email_checked: bool = False
+    recipient_email_match: bool | None = None
+
+
+def recipient_email_check(*, verification: Verification, email: str) -> Verification:
+    """The verification with the answer to "is `email` its recipient?" (recipient_email_matches)."""
+    return dataclasses.replace(
+        verification,
+        recipient_email_checked=True,
+        recipient_email_match=recipient_email_matches(document=verification.document, email=email),
+    )
+
+
+def recipient_email_matches(*, document: dict | None, email: str) -> bool | None:
+    """Whether `email` is the recipient a credential names by a (salted, hashed) e-mail identifier.
+
+    None when the credential names no recipient by e-mail. Only the answer is given: no hash of what
+    was typed is ever shown. Addresses are compared as given and in lower case (a learner record may
+    hold an address in either form).
+    """
+    subject = document.get("credentialSubject") if isinstance(document, dict) else None
+    if not isinstance(subject, dict):
+        return None
+    email = email.strip()
+    candidates = {email, email.lower()}
+    named = False
+    identities = subject.get("identifier")
+    for identity in identities if isinstance(identities, list) else [identities]:
+        if not isinstance(identity, dict) or identity.get("identityType") != "emailAddress":
+            continue
+        try:
+            # OB 3.0 B.1.2 IdentityObject: identityHash of the address and salt when hashed.
+            identity_object = IdentityObject(
+                identity_hash=str(identity.get("identityHash") or ""),
+                identity_type="emailAddress",
+                hashed=identity.get("hashed") is True,
+                salt=identity.get("salt") if isinstance(identity.get("salt"), str) else None,
+            )
+        except DocumentError:
+            continue
+        named = True
+        if any(identity_object.matches(candidate) for candidate in candidates):
+            return True
+    return False if named else None
+
+
+def recipient_email_matches_every(*, documents: list[dict], email: str) -> bool | None:
+    """Whether `email` is the recipient of every credential that names one by e-mail (a share's records)."""
+    answers = [recipient_email_matches(document=document, email=email) for document in documents]
+    named = [answer for answer in answers if answer is not None]
+    return all(named) if named else None
 
 
 def credential_document(credential: dict | str) -> dict | None:
@@ -71,7 +126,39 @@ def verification_of(*, credential: dict | str, label: str = "") -> Verification:
     result = submission_verify(credential=credential)
     document = credential_document(credential)
     view = credential_view(document) if document else None
-    return Verification(label or result.credential.get("name") or "The credential", result, view)
+    submitted = credential if isinstance(credential, str) else json.dumps(credential, ensure_ascii=False)
+    return Verification(
+        label or result.credential.get("name") or "The credential", result, view, document, submitted
+    )
+
+
+def upload_max_bytes() -> int:
+    """The largest credential file accepted (imports, /verify/, the API): PORTAL_UPLOAD_MAX_BYTES."""
+    # A baked image is bigger than the credential it carries, so this exceeds MAX_CREDENTIAL_BYTES.
+    return settings.PORTAL_UPLOAD_MAX_BYTES
+
+
+def upload_max_text() -> str:
+    """The upload limit for people: "5 MB"."""
+    limit = upload_max_bytes()
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):.3g} MB"
+    return f"{limit / 1024:.3g} KB"
+
+
+def upload_too_large_message(size: int) -> str:
+    """What every upload path says about a file over the limit."""
+    limit = upload_max_bytes()
+    return (
+        f"The file is {size:,} bytes, over the limit of {limit:,} bytes ({upload_max_text()}); "
+        "it was not examined."
+    )
+
+
+def upload_too_large(size: int) -> SubmissionError:
+    return SubmissionError(
+        upload_too_large_message(size), status=413, extra={"size": size, "max_bytes": upload_max_bytes()}
+    )
 
 
 def _too_large(size: int, limit: int, what: str) -> SubmissionError:
@@ -109,8 +196,8 @@ def credential_from_text(text: str) -> dict | str:
 
 def credential_from_file(*, data: bytes, filename: str = "") -> dict | str:
     """A credential from an uploaded file: JSON, VC-JWT, or a baked PNG or SVG badge."""
-    if len(data) > MAX_FILE_BYTES:
-        raise _too_large(len(data), MAX_FILE_BYTES, "file")
+    if len(data) > upload_max_bytes():
+        raise upload_too_large(len(data))
     if not data.strip():
         raise SubmissionError("The file is empty.")
     if data.startswith(b"%PDF-") or filename.lower().endswith(".pdf"):
@@ -156,12 +243,12 @@ def _portal_path(url: str) -> str:
     )
 
 
-def _credential_verification(credential: IssuedCredential) -> Verification:
+def _credential_verification(credential: IssuedCredential, states: dict | None = None) -> Verification:
     if credential.state != CredentialState.SIGNED:
         raise SubmissionError("That credential is not signed yet; try again in a moment.", status=409)
     label = credential.name or credential.get_kind_display()
-    result = credential_verify(document_or_jwt=credential.document)
-    return Verification(label, result, credential_view(credential.document))
+    result = issued_credential_verify(credential=credential, states=states)
+    return Verification(label, result, credential_view(credential.document), credential.document)
 
 
 def portal_link_verify(*, url: str, user) -> list[Verification]:
@@ -202,8 +289,9 @@ def _share_verifications(token: str) -> list[Verification]:
             "The credentials themselves are unaffected; ask the learner for a new link.",
             status=410,
         )
+    states: dict = {}
     return [
-        _credential_verification(credential)
+        _credential_verification(credential, states)
         for credential in wallet_selectors.share_credentials(share=share)
         if credential.state == CredentialState.SIGNED
     ]

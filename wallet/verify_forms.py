@@ -2,7 +2,14 @@
 
 from django import forms
 
-from .verification import MAX_FILE_BYTES, SubmissionError, credential_from_file, credential_from_text
+from .verification import (
+    SubmissionError,
+    credential_from_file,
+    credential_from_text,
+    upload_max_bytes,
+    upload_max_text,
+    upload_too_large,
+)
 
 
 class VerifyForm(forms.Form):
@@ -12,14 +19,14 @@ class VerifyForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
     )
-    credential_file = forms.FileField(
-        label="Or upload a file",
-        required=False,
-        help_text=(
-            f"A credential's JSON or VC-JWT file, or a baked PNG or SVG badge, up to "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB. PDF companions are not supported yet."
-        ),
-    )
+    credential_file = forms.FileField(label="Or upload a file", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["credential_file"].help_text = (
+            f"A credential's JSON or VC-JWT file, or a baked PNG or SVG badge, up to {upload_max_text()}. "
+            "PDF companions are not supported yet."
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -31,16 +38,19 @@ class VerifyForm(forms.Form):
             raise forms.ValidationError("Paste a credential or upload a file, not both.")
         try:
             if upload:
-                if upload.size is not None and upload.size > MAX_FILE_BYTES:
-                    raise SubmissionError(
-                        f"The file is {upload.size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes "
-                        f"({MAX_FILE_BYTES // (1024 * 1024)} MB); it was not examined."
-                    )
+                if upload.size is not None and upload.size > upload_max_bytes():
+                    raise upload_too_large(upload.size)
                 cleaned["credential"] = credential_from_file(
-                    data=upload.read(MAX_FILE_BYTES + 1), filename=upload.name or ""
+                    data=upload.read(upload_max_bytes() + 1), filename=upload.name or ""
                 )
             else:
                 cleaned["credential"] = credential_from_text(text)
         except SubmissionError as exc:
             self.add_error("credential_file" if upload else "credential_text", exc.message)
         return cleaned
+
+
+class RecipientEmailForm(forms.Form):
+    """The e-mail address to compare with a credential's hashed recipient (only "matches" is answered)."""
+
+    recipient_email = forms.EmailField(label="Check the recipient's e-mail", required=False, max_length=254)

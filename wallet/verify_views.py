@@ -3,8 +3,14 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from .verification import SubmissionError, Verification, portal_link_verify, verification_of
-from .verify_forms import VerifyForm
+from .verification import (
+    SubmissionError,
+    Verification,
+    portal_link_verify,
+    recipient_email_check,
+    verification_of,
+)
+from .verify_forms import RecipientEmailForm, VerifyForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -13,7 +19,16 @@ def verify(request):
     link = request.GET.get("credential", "").strip()
     link_error = ""
     status = 200
-    if request.method == "POST":
+    email_form = RecipientEmailForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("credential_link"):
+        # The e-mail check of a link verified before: the link is verified again, then compared.
+        form = VerifyForm()
+        link = request.POST["credential_link"].strip()
+        try:
+            verifications = portal_link_verify(url=link, user=request.user)
+        except SubmissionError as exc:
+            link_error, status = exc.message, exc.status
+    elif request.method == "POST":
         form = VerifyForm(request.POST, request.FILES)
         if form.is_valid():
             verifications = [verification_of(credential=form.cleaned_data["credential"])]
@@ -26,9 +41,18 @@ def verify(request):
                 verifications = portal_link_verify(url=link, user=request.user)
             except SubmissionError as exc:
                 link_error, status = exc.message, exc.status
+    if verifications and email_form.is_valid() and email_form.cleaned_data["recipient_email"]:
+        email = email_form.cleaned_data["recipient_email"]
+        verifications = [recipient_email_check(verification=v, email=email) for v in verifications]
     return render(
         request,
         "wallet/verify.html",
-        {"form": form, "verifications": verifications, "link": link, "link_error": link_error},
+        {
+            "form": form,
+            "email_form": email_form,
+            "verifications": verifications,
+            "link": link,
+            "link_error": link_error,
+        },
         status=status,
     )

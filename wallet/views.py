@@ -10,15 +10,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from credentials.models import CredentialState, IssuedCredential
-from credentials.verification import credential_verify
+from credentials.verification import issued_credential_verify
 
 from . import selectors, services
 from .display import credential_view
-from .forms import DashboardFilterForm, ImportForm, ShareLinkForm
+from .forms import DashboardFilterForm, ImportForm, ShareLinkForm, ShareRecipientCheckForm
 from .models import ExternalCredential, ShareLink
+from .verification import recipient_email_matches_every
 
 
 def _or_404(getter, **kwargs):
@@ -86,7 +88,7 @@ def record(request, credential_id):
         {
             "credential": credential,
             "view": view,
-            "result": credential_verify(document_or_jwt=document) if document else None,
+            "result": issued_credential_verify(credential=credential) if document else None,
             "share_url": share_url,
             "shares": shares,
             "linkedin_url": linkedin_url(view=view, credential=credential, cert_url=share_url)
@@ -108,6 +110,7 @@ def record_share(request, credential_id):
             credentials=[credential],
             label=f"Link to {credential.name or 'one record'}",
             show_grades=request.POST.get("show_grades") == "on",
+            include_name=request.POST.get("include_name") == "on",
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -157,6 +160,7 @@ def share_new(request):
                     label=form.cleaned_data["label"],
                     expires_at=form.expires_at,
                     show_grades=form.cleaned_data["show_grades"],
+                    include_name=form.cleaned_data["include_name"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -167,7 +171,12 @@ def share_new(request):
                 return redirect(share)
     else:
         form = ShareLinkForm(
-            initial={"credentials": request.GET.getlist("credential"), "show_grades": True}, choices=choices
+            initial={
+                "credentials": request.GET.getlist("credential"),
+                "show_grades": True,
+                "include_name": True,
+            },
+            choices=choices,
         )
     return render(request, "wallet/share_new.html", {"form": form, "shareable": shareable})
 
@@ -223,17 +232,20 @@ def _gone(request, share):
     return _private(render(request, "wallet/share_gone.html", {"share": share}, status=410))
 
 
-@require_GET
+@csrf_exempt  # the token page sends no Referer, so Origin is "null": ShareRecipientCheckForm protects it
+@require_http_methods(["GET", "POST"])
 def share_public(request, token):
     share = _open_share(token)
     if not share.is_active:
         return _gone(request, share)
-    services.share_link_record_view(share=share)
+    if request.method == "GET":  # a POST is the e-mail check of a page already counted
+        services.share_link_record_view(share=share)
     verified: dict = {}  # per request: each credential is verified once
+    states: dict = {}  # and each institution's state looked up once
     entries = []
     for credential in selectors.share_credentials(share=share):
         if credential.pk not in verified:
-            verified[credential.pk] = credential_verify(document_or_jwt=credential.document)
+            verified[credential.pk] = issued_credential_verify(credential=credential, states=states)
         entries.append(
             {
                 "credential": credential,
@@ -241,6 +253,15 @@ def share_public(request, token):
                 "result": verified[credential.pk],
             }
         )
+    email_form = ShareRecipientCheckForm(request.POST or None, share=share)
+    email_checked, email_match = False, None
+    if request.method == "POST" and email_form.is_valid() and email_form.cleaned_data["recipient_email"]:
+        email_checked = True
+        email_match = recipient_email_matches_every(
+            documents=[entry["credential"].document for entry in entries],
+            email=email_form.cleaned_data["recipient_email"],
+        )
+    names = sorted({entry["credential"].learner.full_name for entry in entries}) if share.include_name else []
     return _private(
         render(
             request,
@@ -250,7 +271,11 @@ def share_public(request, token):
                 "entries": entries,
                 "clrs": list(share.clrs.all()),
                 "token": token,
-                "learner_names": sorted({entry["credential"].learner.full_name for entry in entries}),
+                "learner_names": names,
+                "email_form": email_form,
+                "email_checked": email_checked,
+                "email_match": email_match,
+                "email_hashed": any(entry["view"].recipient_email_hashed for entry in entries),
             },
         )
     )
@@ -290,6 +315,9 @@ def imports(request):
                 external = services.external_credential_import(
                     owner=request.user, data=upload.read(), original_name=upload.name
                 )
+            except services.AlreadyInRecord as exc:
+                messages.info(request, exc.message)
+                return redirect("wallet:record", credential_id=exc.credential.id)
             except ValidationError as exc:
                 form.add_error("file", exc)
             else:

@@ -351,7 +351,9 @@ def test_updated_awards_are_announced_for_reissuing(tmp_path, catalog):
     assert heard == [([Award.objects.get(learner__student_id="S1").pk], "fix.csv")]
 
 
-def test_a_failing_grade_is_imported_as_an_attempt_with_no_credits_whatever_the_file_says(tmp_path, institution):
+def test_a_failing_grade_is_imported_as_an_attempt_with_no_credits_whatever_the_file_says(
+    tmp_path, institution
+):
     make_achievement(institution, "CS 101")
     path = write(
         tmp_path,

@@ -71,7 +71,9 @@ def test_the_credential_page_says_what_happened_and_offers_withdrawal_or_a_repla
     assert f"/institutions/{revoked.institution.slug}/credentials/{revoked.id}/replace" in page
 
 
-def test_the_learner_sees_that_it_was_revoked_but_not_the_registrar_actions(client, login, student_user, revoked):
+def test_the_learner_sees_that_it_was_revoked_but_not_the_registrar_actions(
+    client, login, student_user, revoked
+):
     login(student_user)
     page = client.get(revoked.get_absolute_url()).content.decode()
     assert "Revoked" in page

@@ -4,15 +4,21 @@ The workers run `celery -A clrportal worker` with the test settings, pointed at 
 through DATABASE_URL (for SQLite the test database is a file, see clrportal/settings/test.py). Each
 test gets its own queue (Redis, when REDIS_URL is set) or its own broker folder (the file broker), so
 workers of other test runs, or messages left over by them, never take its tasks. Tasks go through
-the broker: eager mode is off in the test process for the test's duration.
+the broker: eager mode is off in the test process for the test's duration. A test that stops the
+broker gets a Redis server of its own (`own_broker`): the machine's Redis is shared.
+
+Every worker sweeps queued work older than SWEEP_AFTER seconds when the sweep runs; one started with
+`beat=True` runs it every second (as `make run`'s worker, embedding beat, does every minute).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,9 +28,12 @@ from django.db import connection
 from clrportal.celery import app as celery_app
 from credentials.models import IssuanceJob
 from tests.interop.conftest import digital_bazaar  # noqa: F401  (the Node verifier, shared)
-from tests.processes import BIN, log_text, start, stop, wait_until
+from tests.processes import BIN, free_port, log_text, start, stop, wait_until
 
 WORKER_START_TIMEOUT = 60
+# Seconds queued work waits before the sweep sends it again, and between sweeps (beat=True workers).
+SWEEP_AFTER = 4
+SWEEP_INTERVAL = 1
 
 
 def database_url() -> str:
@@ -81,10 +90,11 @@ def _reset_celery_connections() -> None:
 class Workers:
     """Starts worker processes on the test's queue and stops every one of them at teardown."""
 
-    def __init__(self, tmp_path: Path, queue: str, var_dir: Path):
+    def __init__(self, tmp_path: Path, queue: str, var_dir: Path, broker_url: str | None = None):
         self.tmp_path = tmp_path
         self.queue = queue
         self.var_dir = var_dir
+        self.broker_url = broker_url
         self.processes: list[subprocess.Popen] = []
 
     def env(self, *, prefetch: int) -> dict:
@@ -95,16 +105,26 @@ class Workers:
             CELERY_TASK_ALWAYS_EAGER="0",
             CELERY_WORKER_PREFETCH_MULTIPLIER=str(prefetch),
             PORTAL_VAR_DIR=str(self.var_dir),
+            CELERY_TASK_DEFAULT_QUEUE=self.queue,
+            PORTAL_RESEND_QUEUED_AFTER=str(SWEEP_AFTER),
+            PORTAL_RESEND_INTERVAL=str(SWEEP_INTERVAL),
         )
+        if self.broker_url:
+            env["REDIS_URL"] = self.broker_url
         return env
 
-    def start(self, name: str, *, concurrency: int = 1, prefetch: int = 1) -> subprocess.Popen:
+    def start(
+        self, name: str, *, concurrency: int = 1, prefetch: int = 1, beat: bool = False
+    ) -> subprocess.Popen:
+        """A worker; with `beat`, it also runs the periodic sweep (Celery beat embedded, as `make run`'s)."""
         hostname = f"{name}-{uuid.uuid4().hex[:8]}@%h"
         command = [
             str(BIN / "celery"), "-A", "clrportal", "worker", "--queues", self.queue,
             "--hostname", hostname, "--concurrency", str(concurrency), "--loglevel", "INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
+        if beat:
+            command += ["--beat", "--schedule", str(self.tmp_path / f"beat-{name}-{len(self.processes)}")]
         log_path = self.tmp_path / f"{name}-{len(self.processes)}.log"
         process = start(command, env=self.env(prefetch=prefetch), log_path=log_path)
         self.processes.append(process)
@@ -132,14 +152,16 @@ class Workers:
         return "\n".join(f"--- {p.log_path}\n{log_text(p)[-4000:]}" for p in self.processes)
 
 
-@pytest.fixture
-def workers(transactional_db, settings, tmp_path):
-    """Real worker processes on a queue of this test; tasks enqueued by the test go through the broker."""
+@contextmanager
+def _workers_running(settings, tmp_path: Path, *, broker_url: str | None = None):
     queue = f"e2e-{uuid.uuid4().hex[:12]}"
     var_dir = tmp_path / "var"
     var_dir.mkdir()
     overrides = {"task_always_eager": False, "task_default_queue": queue}
-    if not os.environ.get("REDIS_URL"):
+    if broker_url:
+        overrides["broker_url"] = broker_url
+        overrides["broker_transport_options"] = settings.REDIS_BROKER_TRANSPORT_OPTIONS
+    elif not os.environ.get("REDIS_URL"):
         overrides["broker_transport_options"] = _file_broker_options(var_dir)
     # Celery reads Django's settings live; what the app was told directly is its "changes" layer.
     # Put that layer back as it was afterwards, so later tests see their own settings (eager mode).
@@ -148,17 +170,82 @@ def workers(transactional_db, settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.update(overrides)
     _reset_celery_connections()
-    running = Workers(tmp_path, queue, var_dir)
+    running = Workers(tmp_path, queue, var_dir, broker_url)
     try:
         yield running
     finally:
         running.stop_all()
-        if os.environ.get("REDIS_URL"):
+        if os.environ.get("REDIS_URL") and not broker_url:
             forget_redis_queue(celery_app, queue)
         for key in overrides:
             changes.pop(key, None)
         changes.update(saved)
         _reset_celery_connections()
+
+
+@pytest.fixture
+def workers(transactional_db, settings, tmp_path):
+    """Real worker processes on a queue of this test; tasks enqueued by the test go through the broker."""
+    with _workers_running(settings, tmp_path) as running:
+        yield running
+
+
+class OwnRedis:
+    """A Redis server of the test's own, on a free port, that the test stops and starts again.
+
+    Nothing is persisted: stopping it loses every message in it, as the worst outage would.
+    """
+
+    def __init__(self, tmp_path: Path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tmp_path = tmp_path
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        command = [
+            shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(self.tmp_path),
+        ]  # fmt: skip
+        self.starts += 1
+        self.process = start(
+            command, env=dict(os.environ), log_path=self.tmp_path / f"redis-{self.starts}.log"
+        )
+        wait_until(self.answers, timeout=20, interval=0.1, what=f"redis-server on port {self.port}")
+
+    def answers(self) -> bool:
+        import redis
+
+        return redis.Redis.from_url(self.url, socket_timeout=1).ping()
+
+    def stop(self) -> None:
+        """Kill it (no shutdown, no save): what a crash or a lost machine does."""
+        if self.process is not None:
+            stop(self.process, sig=signal.SIGKILL)
+            self.process = None
+
+
+@pytest.fixture
+def own_broker(tmp_path):
+    """A throwaway Redis broker; the test may stop and start it (never the machine's shared Redis)."""
+    if not shutil.which("redis-server"):
+        if os.environ.get("CI") or os.environ.get("REDIS_URL"):
+            pytest.fail("redis-server is not installed")
+        pytest.skip("redis-server is not installed")
+    broker = OwnRedis(tmp_path)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def workers_on_own_broker(transactional_db, settings, tmp_path, own_broker):
+    """Like `workers`, with the workers and the test process on `own_broker`."""
+    with _workers_running(settings, tmp_path, broker_url=own_broker.url) as running:
+        yield running
 
 
 def wait_for_job(job: IssuanceJob, workers: Workers, *, timeout: float) -> IssuanceJob:

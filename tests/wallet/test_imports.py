@@ -5,13 +5,15 @@ import io
 import json
 import re
 from html import unescape
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from credentials.selectors import credential_jwt
-from credentials.signing import document_jwt
+from vc import data_integrity, keys
+from vc import jwt as vc_jwt
+from vc.did import did_key_from_public
 from wallet.baking import bake_png
 from wallet.models import ExternalCredential
 
@@ -51,7 +53,24 @@ def _upload(client, name, content, content_type="application/json"):
 
 @pytest.fixture
 def signed(issued):
-    return issued["intro"]
+    """A credential from another issuer (a did:key, no status list), as a learner brings one in.
+
+    The portal's own credentials are not imported as badges from elsewhere (tests/wallet/test_own_imports).
+    """
+    private_key = keys.generate_ed25519()
+    did = did_key_from_public(private_key.public_key())
+    unsigned = {
+        k: v
+        for k, v in copy.deepcopy(issued["intro"].document).items()
+        if k not in ("proof", "credentialStatus")
+    }
+    unsigned["id"] = "https://badges.elsewhere.example/credentials/1"
+    unsigned["issuer"] = {"id": did, "type": ["Profile"], "name": "Elsewhere College"}
+    method = f"{did}#{did.split(':')[-1]}"
+    return SimpleNamespace(
+        document=data_integrity.sign(unsigned, private_key=private_key, verification_method=method),
+        jwt=vc_jwt.encode(unsigned, private_key=private_key, kid=method, alg="EdDSA"),
+    )
 
 
 def test_a_valid_json_ld_credential_is_imported_as_verified_and_appears_on_the_dashboard(
@@ -110,7 +129,7 @@ def test_a_learner_can_discard_an_import_that_failed(client, login, student_user
 
 
 def test_a_vc_jwt_is_imported_and_verified(client, login, student_user, signed):
-    token = credential_jwt(credential=signed, sign=document_jwt)
+    token = signed.jwt
     login(student_user)
     _upload(client, "credential.jwt", token, content_type="application/jwt")
     external = ExternalCredential.objects.get()
@@ -146,8 +165,8 @@ def test_files_over_the_size_limit_or_that_are_not_credentials_are_refused_with_
     client, login, student_user
 ):
     login(student_user)
-    big = _upload(client, "huge.json", b"{" + b" " * (2 * 1024 * 1024) + b"}")
-    assert "credentials to import are limited to 2 MB" in _text(big)
+    big = _upload(client, "huge.json", b"{" + b" " * (5 * 1024 * 1024) + b"}")
+    assert "over the limit of 5,242,880 bytes (5 MB)" in _text(big)
     not_json = _upload(client, "notes.txt", "hello, world")
     assert "neither JSON nor a VC-JWT" in _text(not_json)
     not_credential = _upload(client, "data.json", {"name": "just data"})
@@ -185,12 +204,12 @@ def test_a_baked_svg_badge_is_imported(client, login, student_user, signed):
 
 
 def test_a_credential_from_a_server_the_portal_cannot_reach_is_kept_as_could_not_check(
-    client, login, student_user, signed, settings
+    client, login, student_user, issued, settings
 ):
     # Seen from a portal at another address, this issuer's did:web is on a server it does not fetch from.
     settings.PORTAL_BASE_URL = "https://wallet.elsewhere.example"
     login(student_user)
-    response = _upload(client, "badge.json", signed.document)
+    response = _upload(client, "badge.json", issued["intro"].document)
     external = ExternalCredential.objects.get()
     assert (external.verdict, external.confirmed) == ("could_not_check", True)
     text = _text(client.get(response["Location"]))
