@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max
 from django.utils import timezone
 
 from institutions.models import Institution
@@ -413,7 +413,10 @@ def learners_link_users(*, institution: Institution) -> int:
         Learner.objects.filter(institution=institution, user__isnull=False).values_list("user_id", flat=True)
     )
     changed = []
-    for user in User.objects.filter(Q(email__in=list(emails))):
+    verified = User.objects.filter(
+        email__in=list(emails), emailaddress__email=F("email"), emailaddress__verified=True
+    )
+    for user in verified:
         learner = emails.get(user.email.lower())
         if learner is not None and user.pk not in linked_users:
             learner.user = user

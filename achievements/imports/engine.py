@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from institutions.models import Institution, User
@@ -366,7 +367,12 @@ class _Writer:
                 changed[learner.student_id] = learner
         emails = {learner.email: learner for learner in created if learner.email}
         if emails:
-            users = dict(User.objects.filter(email__in=list(emails)).values_list("email", "pk"))
+            # Only an address its owner verified links an account: anyone can sign up with any address.
+            users = dict(
+                User.objects.filter(
+                    email__in=list(emails), emailaddress__email=F("email"), emailaddress__verified=True
+                ).values_list("email", "pk")
+            )
             taken = set(
                 Learner.objects.filter(
                     institution=self.institution, user_id__in=list(users.values())

@@ -1,0 +1,36 @@
+"""Fixtures of the security suite: the world (tests/security/world.py), built once, rolled back at the end."""
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from .world import build_world
+
+
+@pytest.fixture(scope="package")
+def media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, media_root):
+    """Overrides the suite's per-test media folder: the world's logos and import files live in one."""
+    settings.MEDIA_ROOT = media_root
+
+
+@pytest.fixture(scope="package")
+def world(django_db_setup, django_db_blocker, media_root):
+    """The world, built once for tests/security and rolled back when they end."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
