@@ -133,7 +133,8 @@ def jobs(request):
         chosen = request.POST.getlist("achievement")
         achievement_ids = tuple(
             Achievement.objects.filter(
-                institution=institution, pk__in=[v for v in chosen if v.isascii() and v.isdigit()]
+                institution=institution,
+                pk__in=[v for v in chosen if v.isascii() and v.isdigit() and len(v) <= 18],
             ).values_list("pk", flat=True)
         )
         if term and term not in terms:

@@ -72,7 +72,7 @@ def test_the_broker_stopped_during_a_bulk_job_and_a_single_issuance_loses_nothin
     own_broker.stop()
     signed = first_job.credentials.filter(kind=CredentialKind.ACHIEVEMENT, state=CredentialState.SIGNED)
     to_revoke = signed.first()
-    newcomer = LearnerFactory(institution=institution)
+    newcomer = LearnerFactory(institution=institution, student_id="NEW-0001")  # never a demo id
     alone, in_second_job = graded_award(newcomer, "OUT 101"), graded_award(newcomer, "OUT 102")
 
     single = post_during_the_outage(client, f"/institutions/{slug}/awards/{alone.pk}/issue")
@@ -89,8 +89,13 @@ def test_the_broker_stopped_during_a_bulk_job_and_a_single_issuance_loses_nothin
     assert IssuedCredential.objects.get(award=alone).state == CredentialState.QUEUED
 
     own_broker.start()  # empty: whatever was queued in it is gone
+    # Celery's worker may exit on a lost Redis connection ("Unrecoverable error", kombu's Redis transport
+    # acking on a closed connection); in production a process supervisor starts it again, as here.
+    workers_alive = [signer]
 
     def all_done():
+        if workers_alive[-1].poll() is not None:
+            workers_alive.append(workers.start("signer", concurrency=2, prefetch=1, beat=True))
         waiting = IssuedCredential.objects.filter(institution=institution, state=CredentialState.QUEUED)
         running = IssuanceJob.objects.filter(institution=institution, state=IssuanceJob.State.RUNNING)
         unsigned = [s for s in StatusList.objects.filter(institution=institution) if s.needs_signing]
@@ -101,7 +106,7 @@ def test_the_broker_stopped_during_a_bulk_job_and_a_single_issuance_loses_nothin
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{workers.logs()}") from None
 
-    assert SWEPT.search(log_text(signer)), log_text(signer)[-4000:]
+    assert any(SWEPT.search(log_text(worker)) for worker in workers_alive), workers.logs()
     assert (
         IssuedCredential.objects.filter(institution=institution).exclude(state=CredentialState.SIGNED).count()
         == 0
