@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
 from .models import (
     Achievement,
@@ -91,6 +92,15 @@ class AwardResultInline(admin.TabularInline):
 class EvidenceInline(admin.StackedInline):
     model = Evidence
     extra = 0
+    # Private files have no storage URL (the file widget would ask for one): link the capability URL.
+    exclude = ["file"]
+    readonly_fields = ["file_link"]
+
+    @admin.display(description="file")
+    def file_link(self, evidence):
+        if not evidence.file:
+            return "-"
+        return format_html('<a href="{}">{}</a>', evidence.file_url, evidence.file_name)
 
 
 class AwardChangeInline(admin.TabularInline):
@@ -123,4 +133,10 @@ class ImportRunAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["institution", "status", "file_format"]
-    readonly_fields = ["problems"]
+    # The SIS file is private: shown by name (registrars download it from the import's page).
+    exclude = ["file"]
+    readonly_fields = ["file_name", "problems"]
+
+    @admin.display(description="file")
+    def file_name(self, run):
+        return run.file.name or "-"

@@ -9,9 +9,11 @@ it keeps saying what the learner actually achieved.
 import re
 import uuid
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -50,6 +52,11 @@ ATTEMPT_STATUSES = ("Failed", "Withdrew")
 LANGUAGE_VALIDATOR = RegexValidator(
     r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$", "Use a language tag such as en, en-US or pt-BR."
 )
+
+
+def private_storage():
+    """SIS files and evidence: no public URL; achievements.views serves them to who may read them."""
+    return storages["private"]
 
 
 class Achievement(models.Model):
@@ -468,14 +475,19 @@ class AwardResult(models.Model):
 
 
 class Evidence(models.Model):
-    """OB 3.0 Evidence supporting an award: a narrative, a link, and/or an uploaded file."""
+    """OB 3.0 Evidence supporting an award: a narrative, a link, and/or an uploaded file.
 
+    The file is private; its address is a capability URL (`file_url`, with the random `uuid`), which the
+    credential carries, so whoever holds the credential can follow it while no path can be guessed.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="evidence")
     name = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     narrative = models.TextField(blank=True)
     url = models.URLField(max_length=500, blank=True)
-    file = models.FileField(upload_to="achievements/evidence/%Y/%m/", blank=True)
+    file = models.FileField(upload_to="achievements/evidence/%Y/%m/", storage=private_storage, blank=True)
     genre = models.CharField(max_length=100, blank=True)
     audience = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -486,6 +498,17 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.name or self.url or "Evidence"
+
+    @property
+    def file_name(self) -> str:
+        return PurePosixPath(self.file.name).name if self.file else ""
+
+    @property
+    def file_url(self) -> str:
+        """The path of the file's capability URL ("" without a file)."""
+        if not self.file:
+            return ""
+        return reverse("evidence_file", kwargs={"evidence_id": self.uuid, "file_name": self.file_name})
 
 
 class AwardChange(models.Model):
@@ -547,7 +570,7 @@ class ImportRun(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    file = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage, blank=True)
     original_name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=20, choices=ImportFormat.choices)
     status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)

@@ -20,6 +20,8 @@ from .models import (
     Alignment,
     Association,
     Award,
+    Evidence,
+    ImportRun,
     Learner,
     ResultDescription,
     Term,
@@ -189,6 +191,19 @@ def primary_result_description(*, version: AchievementVersion) -> ResultDescript
     return next(
         (d for d in descriptions if d.result_type != "Status"), descriptions[0] if descriptions else None
     )
+
+
+def evidence_for_file_url(*, evidence_id, file_name: str) -> Evidence | None:
+    """The evidence whose file's capability URL this is: its random id and the file's own name."""
+    evidence = Evidence.objects.filter(uuid=evidence_id).exclude(file="").first()
+    if evidence is None or evidence.file_name != file_name:
+        return None
+    return evidence
+
+
+def import_run_with_file(*, institution: Institution, run_id: int) -> ImportRun | None:
+    """An import run of the institution whose uploaded file is still kept (rejected ones are deleted)."""
+    return ImportRun.objects.filter(institution=institution, pk=run_id).exclude(file="").first()
 
 
 def learners_search(*, institution: Institution, query: str = "") -> QuerySet[Learner]:

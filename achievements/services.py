@@ -4,10 +4,12 @@ SIS imports live in `achievements.imports` (they write in batches); the function
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -26,6 +28,8 @@ from .models import (
     AwardResult,
     AwardSource,
     Evidence,
+    ImportRun,
+    ImportStatus,
     Learner,
     ResultDescription,
     RubricLevel,
@@ -424,3 +428,53 @@ def learners_link_users(*, institution: Institution) -> int:
             changed.append(learner)
     Learner.objects.bulk_update(changed, ["user"])
     return len(changed)
+
+
+@dataclass
+class PrivateFilesMoved:
+    moved: int = 0
+    deleted: int = 0
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (old name, new name)
+
+
+def _same_content(first, second) -> bool:
+    with first as a, second as b:
+        while True:
+            chunk = a.read(1 << 20)
+            if chunk != b.read(1 << 20):
+                return False
+            if not chunk:
+                return True
+
+
+def private_files_move() -> PrivateFilesMoved:
+    """Move the SIS import and evidence files still in the public storage (uploaded before they were
+    private) to the private one; delete those of rejected imports instead. Safe to run again.
+
+    A private file already under the same name is kept: the same content ends an interrupted move, other
+    content (a newer upload) makes the moved file take a free name, and the row follows it.
+    """
+    public, outcome = storages["default"], PrivateFilesMoved()
+    for model in (ImportRun, Evidence):
+        private = model._meta.get_field("file").storage
+        for row in model.objects.exclude(file="").iterator():
+            name = row.file.name
+            if not public.exists(name):
+                continue  # moved already (or never there)
+            if model is ImportRun and row.status == ImportStatus.REJECTED:
+                public.delete(name)
+                model.objects.filter(pk=row.pk).update(file="")
+                outcome.deleted += 1
+                continue
+            finished_before = private.exists(name) and _same_content(
+                public.open(name, "rb"), private.open(name, "rb")
+            )
+            if not finished_before:
+                with public.open(name, "rb") as source:
+                    saved = private.save(name, source)
+                if saved != name:
+                    model.objects.filter(pk=row.pk).update(file=saved)
+                    outcome.renamed.append((name, saved))
+            public.delete(name)
+            outcome.moved += 1
+    return outcome

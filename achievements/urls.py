@@ -23,4 +23,5 @@ urlpatterns = [
     path("awards/<int:award_id>/withdraw", views.award_withdraw, name="award_withdraw"),
     path("imports/", views.import_upload, name="imports"),
     path("imports/<int:run_id>/", views.import_preview, name="import_preview"),
+    path("imports/<int:run_id>/file", views.import_file, name="import_file"),
 ]

@@ -5,7 +5,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,6 +41,14 @@ from .models import (
 
 REGISTRARS = (Role.REGISTRAR, Role.ADMIN)
 PAGE_SIZE = 50
+
+
+def _private_file_response(stored, *, file_name: str) -> FileResponse:
+    """A private file as a download: never rendered by the browser, never kept by a shared cache."""
+    response = FileResponse(stored, as_attachment=True, filename=file_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _achievement_or_404(request, achievement_id) -> Achievement:
@@ -366,14 +374,18 @@ def import_upload(request):
         )
         upload.seek(0)
         run.file.save(upload.name, upload, save=False)
-        records_import(
-            institution=request.institution,
-            data=data,
-            file_name=run.original_name,
-            dry_run=True,
-            actor=request.user,
-            run=run,
-        )
+        try:
+            records_import(
+                institution=request.institution,
+                data=data,
+                file_name=run.original_name,
+                dry_run=True,
+                actor=request.user,
+                run=run,
+            )
+        except BaseException:
+            run.file.delete(save=False)  # a check that broke leaves no SIS file behind
+            raise
         return redirect("achievements:import_preview", slug=request.institution.slug, run_id=run.pk)
     return render(
         request,
@@ -435,3 +447,21 @@ def import_preview(request, run_id):
             "more_problems": run.problem_count - len(run.problems),
         },
     )
+
+
+@require_GET
+@institution_role_required(*REGISTRARS)
+def import_file(request, run_id):
+    run = selectors.import_run_with_file(institution=request.institution, run_id=run_id)
+    if run is None:
+        raise Http404("No such import file at this institution.")
+    return _private_file_response(run.file.open("rb"), file_name=run.original_name)
+
+
+@require_GET
+def evidence_file(request, evidence_id, file_name):
+    """An evidence file, to whoever has its capability URL (the credential it supports carries it)."""
+    evidence = selectors.evidence_for_file_url(evidence_id=evidence_id, file_name=file_name)
+    if evidence is None:
+        raise Http404("No such evidence file.")
+    return _private_file_response(evidence.file.open("rb"), file_name=evidence.file_name)

@@ -31,6 +31,8 @@ def api_exception_handler(exc, context):
     else:
         message = detail.get("detail", str(exc)) if isinstance(detail, dict) else str(detail)
         response.data = {"message": str(message), "extra": {}}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["extra"] = {"retry_after": exc.wait}  # as the Retry-After header
     return response
 
 

@@ -1,14 +1,16 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
+
+from achievements import views as achievement_views
 
 from . import views
 
 handler400 = "clrportal.errors.bad_request"
 handler403 = "clrportal.errors.permission_denied"
 handler404 = "clrportal.errors.page_not_found"
+handler429 = "clrportal.ratelimits.too_many_requests"  # allauth's rate limits answer with it
 handler500 = "clrportal.errors.server_error"
 
 urlpatterns = [
@@ -21,9 +23,12 @@ urlpatterns = [
     path("", include("wallet.urls")),
     path("", include("wallet.verify_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Public assets (achievement images, logos); private files have views that check who asks.
+    path("media/<path:path>", views.public_media, name="public_media"),
+    path(
+        "evidence/<uuid:evidence_id>/<str:file_name>", achievement_views.evidence_file, name="evidence_file"
+    ),
 ]
 if settings.PORTAL_ADMIN_ENABLED:
     # Its login page sends people to allauth's (institutions/admin.py), so two-factor applies.
     urlpatterns.append(path("admin/", admin.site.urls))
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

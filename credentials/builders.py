@@ -130,7 +130,7 @@ def _evidence(award: Award) -> tuple[vcd.Evidence, ...]:
     for evidence in award.evidence.all():
         url = evidence.url or None
         if not url and evidence.file:
-            url = settings.PORTAL_BASE_URL + evidence.file.url
+            url = settings.PORTAL_BASE_URL + evidence.file_url
         items.append(
             vcd.Evidence(
                 id=url,

@@ -1,3 +1,5 @@
+import mimetypes
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
@@ -10,6 +12,9 @@ from .models import Institution, KeyAlgorithm, Role
 from .permissions import institution_role_required
 
 JSON_LD = "application/ld+json"
+# Image types a browser only ever shows as an image; any other logo (an SVG, say) is a download, since
+# shown as a document it could run script as the portal (issue 11, finding 5).
+RASTER_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 def wants_json_ld(request) -> bool:
@@ -43,7 +48,8 @@ def logo(request, slug):
     institution = get_object_or_404(Institution, slug=slug)
     if not institution.logo:
         raise Http404("This institution has no logo.")
-    response = FileResponse(institution.logo.open("rb"))
+    content_type, _encoding = mimetypes.guess_type(institution.logo.name)
+    response = FileResponse(institution.logo.open("rb"), as_attachment=content_type not in RASTER_IMAGE_TYPES)
     response["Cache-Control"] = "public, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -10,6 +10,7 @@ PORT="${PORTAL_PORT:-8000}"
 export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://$HOST:$PORT}"
 
 "$BIN/python" manage.py migrate --noinput -v0
+"$BIN/python" manage.py move_private_files -v0
 "$BIN/python" manage.py seed_demo
 
 # -B: the worker also runs the periodic tasks (the sweep that sends queued work again after an outage).

@@ -61,6 +61,7 @@ def login(client):
 @pytest.fixture(autouse=True)
 def _media_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PORTAL_PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 @pytest.fixture

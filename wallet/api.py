@@ -6,9 +6,9 @@ from rest_framework import exceptions, serializers
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from clrportal.ratelimits import ClientRateThrottle
 from vc.verify import CHECK_NAMES
 
 from .verification import (
@@ -65,7 +65,7 @@ class VerifyView(APIView):
 
     authentication_classes: list = []  # anonymous, so no session and no CSRF token needed
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientRateThrottle]  # per client address, counted in the shared cache
     throttle_scope = "verify"
     parser_classes = [*(_raw_parser(media) for media in (*JSON_TYPES, *JWT_TYPES)), MultiPartParser]
 

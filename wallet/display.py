@@ -1,11 +1,15 @@
 """What a person reads in a credential document: OB 3.0 / CLR 2.0 (VC 2.0 or 1.1) and OB 2.0 assertions.
 
 Documents come from anywhere (our own signed ones, or a learner's imports), so every member is read
-defensively: a missing or oddly shaped member is left out, never an error.
+defensively: a missing or oddly shaped member is left out, never an error. Addresses are kept only when
+clrportal.links allows them (http(s) links; images also as raster data: URIs), so a view never carries
+a `javascript:` or `data:text/html` URL for a template to put in an `href` or `src`.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from clrportal.links import image_url, link_url
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 
@@ -30,13 +34,21 @@ def _text(value) -> str:
     return ""
 
 
-def _url(value) -> str:
-    """An http(s) or data:image URL from an Image (string or object), else ""."""
+def _id(value):
+    """The address of a member that is a URL string or an object with an id (Image, Criteria, Evidence)."""
     if isinstance(value, dict):
-        value = value.get("id") or value.get("@id")
-    if isinstance(value, str) and (value.startswith(("https://", "http://", "data:image/"))):
-        return value
-    return ""
+        return value.get("id") or value.get("@id")
+    return value
+
+
+def _link(value) -> str:
+    """An http(s) URL from a URL string or an object's id, else ""."""
+    return link_url(_id(value))
+
+
+def _image(value) -> str:
+    """An http(s) or raster data: URL from an Image (string or object), else ""."""
+    return image_url(_id(value))
 
 
 def _when(value) -> datetime | date | None:
@@ -149,14 +161,14 @@ def is_ob2_assertion(document) -> bool:
 
 def _issuer(value) -> Issuer:
     if isinstance(value, str):
-        return Issuer(id=value, url=value if value.startswith("http") else "")
+        return Issuer(id=value, url=link_url(value))
     if not isinstance(value, dict):
         return Issuer()
     return Issuer(
         name=_text(value.get("name")),
-        url=value.get("url") if isinstance(value.get("url"), str) else "",
+        url=link_url(value.get("url")),
         id=value.get("id") if isinstance(value.get("id"), str) else "",
-        image=_url(value.get("image")),
+        image=_image(value.get("image")),
     )
 
 
@@ -168,7 +180,7 @@ def _alignment(item) -> dict | None:
         return None
     return {
         "name": name,
-        "url": _url(item.get("targetUrl")) or "",
+        "url": _link(item.get("targetUrl")),
         "framework": _text(item.get("targetFramework")),
         "code": _text(item.get("targetCode")),
         "description": _text(item.get("targetDescription")),
@@ -177,12 +189,12 @@ def _alignment(item) -> dict | None:
 
 def _evidence(item) -> dict | None:
     if isinstance(item, str):
-        return {"name": "", "url": _url(item), "narrative": "", "description": ""}
+        return {"name": "", "url": _link(item), "narrative": "", "description": ""}
     if not isinstance(item, dict):
         return None
     return {
         "name": _text(item.get("name")),
-        "url": _url(item.get("id")),
+        "url": _link(item.get("id")),
         "narrative": _text(item.get("narrative")),
         "description": _text(item.get("description")),
     }
@@ -232,8 +244,9 @@ def _ob2_view(document: dict) -> CredentialView:
         achievement_name=_text(badge.get("name")),
         achievement_description=_text(badge.get("description")),
         criteria_narrative=_text(criteria.get("narrative")) if isinstance(criteria, dict) else "",
-        criteria_url=criteria if isinstance(criteria, str) else _url((criteria or {}).get("id")),
-        image=_url(document.get("image")) or _url(badge.get("image")),
+        # OB 2.0 BadgeClass: criteria is a URL string or a Criteria object.
+        criteria_url=_link(criteria),
+        image=_image(document.get("image")) or _image(badge.get("image")),
         narrative=_text(document.get("narrative")),
         alignments=[a for a in map(_alignment, _list(badge.get("alignment"))) if a],
         evidence=[e for e in map(_evidence, _list(document.get("evidence"))) if e],
@@ -267,8 +280,8 @@ def credential_view(document) -> CredentialView:
         human_code=_text(achievement.get("humanCode")),
         achievement_description=_text(achievement.get("description")),
         criteria_narrative=_text(criteria.get("narrative")),
-        criteria_url=_url(criteria.get("id")),
-        image=_url(achievement.get("image")) or _url(document.get("image")),
+        criteria_url=_link(criteria),
+        image=_image(achievement.get("image")) or _image(document.get("image")),
         field_of_study=_text(achievement.get("fieldOfStudy")),
         credits_available=_text(achievement.get("creditsAvailable")),
         credits_earned=_text(subject.get("creditsEarned")),

@@ -163,8 +163,9 @@ def _read_upload(data: bytes, filename: str) -> tuple[str, dict | str]:
     """(format, credential dict or VC-JWT) from the bytes of an uploaded file."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return ImportFormat.BAKED_PNG, _extract_baked(data, filename)
-    head = data[:2048].lstrip().lower()
-    if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype svg")) or b"<svg" in head:
+    # XML first (as wallet.baking reads it); "<svg" further in may be a JSON badge's data: URI image.
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<"):
         return ImportFormat.BAKED_SVG, _extract_baked(data, filename)
     try:
         text = data.decode("utf-8-sig").strip()

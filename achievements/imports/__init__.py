@@ -46,7 +46,7 @@ def records_import(
     write. Courses a OneRoster bundle brings that the catalog lacks are created, and its academic sessions
     recorded as terms, in the same transaction (a dry run rolls them back). `progress(total)` may return
     a callable told how many rows each written batch held. The outcome is recorded on `run` (an
-    ImportRun), created when not given.
+    ImportRun), created when not given; a rejected run's stored file is deleted.
     """
     file_format = file_format or detect_format(data, file_name)
     catalog = Catalog(institution)
@@ -96,6 +96,9 @@ def records_import(
         run.new_achievements = [course.as_dict() for course in report.new_achievements]
         if status != ImportStatus.PREVIEWED:
             run.finished_at = timezone.now()
+        if status == ImportStatus.REJECTED and run.file:
+            # Nothing was imported: the SIS file (names, e-mails, grades) is not kept; its problems are.
+            run.file.delete(save=False)
         run.save()
 
     if not may_write:

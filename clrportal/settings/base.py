@@ -37,6 +37,10 @@ PORTAL_REQUIRE_ADMIN_MFA = env_bool("PORTAL_REQUIRE_ADMIN_MFA", False)
 # Django admin at /admin/ for platform operators; its sign-in is allauth's (two-factor, rate limits).
 # Production turns it off unless set.
 PORTAL_ADMIN_ENABLED = env_bool("PORTAL_ADMIN_ENABLED", True)
+# Proxies of ours in front of the portal, each appending the address it saw to X-Forwarded-For. With 0 the
+# header is ignored (anyone can write it) and the client is REMOTE_ADDR. Rate limits count per client
+# (clrportal/ratelimits.py client_address).
+PORTAL_TRUSTED_PROXIES = env_int("PORTAL_TRUSTED_PROXIES", 0, minimum=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -60,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +76,24 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Content-Security-Policy (django-csp 4.x) on every response, uploaded and static files included: scripts
+# and styles only from the portal's own static files (no inline script or style, no nonce needed), no
+# plugins, no <base>, no framing, forms only to the portal. Images may be data: URIs (Pico's CSS icons,
+# badge images inline in a credential) and https: (an imported badge's image is on its issuer's site);
+# an image never runs script. Credential addresses reach a page only through clrportal.links.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 ROOT_URLCONF = "clrportal.urls"
 WSGI_APPLICATION = "clrportal.wsgi.application"
@@ -128,6 +152,17 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(PORTAL_BASE_URL).scheme
+# allauth's rate limits count per client address in the shared cache (CACHES). Failed logins are limited
+# per address (a spray over many e-mails from one place) and per account (guesses at one account from many
+# places), so neither locks everyone out; a refused login is a 429 with Retry-After.
+ACCOUNT_ADAPTER = "clrportal.ratelimits.AccountAdapter"
+PORTAL_LOGIN_FAILURE_WINDOW = 300  # seconds
+_failures_per_address = env_int("PORTAL_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+_failures_per_account = env_int("PORTAL_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"{_failures_per_address}/{PORTAL_LOGIN_FAILURE_WINDOW}s/ip,"
+    f"{_failures_per_account}/{PORTAL_LOGIN_FAILURE_WINDOW}s/key",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "CLR Portal")
 LOGIN_REDIRECT_URL = "home"
@@ -167,8 +202,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# SIS import files and evidence: no URL reaches them, only views that check who asks (clrportal/storage.py).
+PORTAL_PRIVATE_MEDIA_ROOT = Path(env_str("PORTAL_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "clrportal.storage.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Uploaded logos and imported credentials stay small; bigger bodies are refused early.
@@ -190,6 +228,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"verify": PORTAL_VERIFY_API_RATE},
+    # What DRF's own throttles would trust; ours ask clrportal.ratelimits.client_address, which agrees.
+    "NUM_PROXIES": PORTAL_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CLR Portal API",
@@ -209,6 +249,28 @@ REDIS_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 2,
 }
+
+# The cache every web process shares, so rate limits count each request once: Redis at REDIS_URL (keys
+# under their own prefix, beside the broker's), else a table in the database (clrportal/migrations).
+CACHE_TABLE = "portal_cache"
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("PORTAL_CACHE_KEY_PREFIX", "") or "clrportal",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    # Django's default of 300 entries would cull counters as soon as someone sprays many addresses or e-mails.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS

@@ -81,6 +81,10 @@ RULES: dict[str, Rule] = {
     "home": get_only(PUBLIC),
     "health": get_only(PUBLIC),
     "api-schema": get_only(PUBLIC),
+    # Achievement images and logos only (tests/achievements/test_private_files.py).
+    "public_media": get_only(PUBLIC),
+    # A capability URL: whoever holds the credential carrying it gets the file; no path is guessable.
+    "evidence_file": get_only(PUBLIC),
     # --- institutions: public issuer documents, admin-only settings
     "institutions:profile": get_only(PUBLIC),
     "institutions:logo": get_only(PUBLIC),
@@ -102,6 +106,7 @@ RULES: dict[str, Rule] = {
     "achievements:award_withdraw": post_only(STAFF_OF_A),
     "achievements:imports": both(STAFF_OF_A),
     "achievements:import_preview": both(STAFF_OF_A),
+    "achievements:import_file": get_only(STAFF_OF_A),
     # --- credentials
     "credentials:detail": get_only(CREDENTIAL_OF_A1),
     "credentials:download_json": get_only(CREDENTIAL_OF_A1),
@@ -236,6 +241,9 @@ KWARG_BUILDERS = {
     "action": lambda world: "revoke",
     "key": lambda world: world.email_confirmation_key,
     "uidb36": lambda world: world.password_reset_uidb36,
+    "path": lambda world: world.a.institution.logo.name,
+    "evidence_id": lambda world: world.a.evidence.uuid,
+    "file_name": lambda world: world.a.evidence.file_name,
 }
 # Where a keyword means something else in one pattern.
 KWARG_OVERRIDES = {

@@ -23,7 +23,7 @@ from django.test import TestCase
 from PIL import Image
 
 from achievements.imports import records_import
-from achievements.models import ImportRun
+from achievements.models import Evidence, ImportRun
 from achievements.services import association_create, award_create
 from credentials import services as credential_services
 from credentials.models import CredentialKind, IssuedCredential
@@ -91,6 +91,7 @@ class Campus:
     import_run: object
     key: object  # the active Ed25519 signing key
     status_list: object
+    evidence: object = None  # an evidence file of student 1's course award
     share: object = None
     share_token: str = ""
     share_clr: object = None
@@ -176,6 +177,9 @@ def _campus(letter: str) -> Campus:
         )
         for learner in learners
     ]
+    evidence = Evidence.objects.create(
+        award=awards[0], name="Project", file=ContentFile(b"%PDF-1.7 project", name="project.pdf")
+    )
     with TestCase.captureOnCommitCallbacks(execute=True):
         job = credential_services.bulk_issue(
             institution=institution,
@@ -229,6 +233,7 @@ def _campus(letter: str) -> Campus:
         clr=clr,
         job=job,
         import_run=run,
+        evidence=evidence,
         key=institution.signing_keys.active().get(algorithm="Ed25519"),
         status_list=status_list,
     )
