@@ -84,3 +84,22 @@ class LearnerFactory(factory.django.DjangoModelFactory):
     given_name = factory.Faker("first_name")
     family_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda o: f"{o.student_id.lower()}@students.example.edu")
+
+
+# An Open Badges 2.0 assertion from another issuer, as learners import them (hosted, unsigned).
+OB2_ASSERTION = {
+    "@context": "https://w3id.org/openbadges/v2",
+    "type": "Assertion",
+    "id": "https://badges.example.org/assertions/123",
+    "recipient": {"type": "email", "hashed": False, "identity": "maya@example.org"},
+    "issuedOn": "2019-05-01T00:00:00Z",
+    "verification": {"type": "hosted"},
+    "badge": {
+        "type": "BadgeClass",
+        "id": "https://badges.example.org/badges/first-aid",
+        "name": "First Aid Volunteer",
+        "description": "Completed a 16-hour first aid course.",
+        "criteria": {"narrative": "Attend the course and pass the practical test."},
+        "issuer": {"type": "Profile", "id": "https://redcross.example.org", "name": "Red Cross Example"},
+    },
+}

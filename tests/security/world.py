@@ -30,7 +30,13 @@ from credentials.models import CredentialKind, IssuedCredential
 from credentials.status_lists import status_list_publish
 from institutions import services as institution_services
 from institutions.models import Role
-from tests.factories import InstitutionFactory, LearnerFactory, MembershipFactory, make_achievement
+from tests.factories import (
+    OB2_ASSERTION,
+    InstitutionFactory,
+    LearnerFactory,
+    MembershipFactory,
+    make_achievement,
+)
 from wallet import services as wallet_services
 
 # The roles of the authorization matrix, in the order its columns are reported.
@@ -44,23 +50,6 @@ ROLES = (
     "registrar_b",
     "admin_b",
 )
-
-OB2_ASSERTION = {
-    "@context": "https://w3id.org/openbadges/v2",
-    "type": "Assertion",
-    "id": "https://badges.example.org/assertions/123",
-    "recipient": {"type": "email", "hashed": False, "identity": "learner@example.org"},
-    "issuedOn": "2019-05-01T00:00:00Z",
-    "verification": {"type": "hosted"},
-    "badge": {
-        "type": "BadgeClass",
-        "id": "https://badges.example.org/badges/first-aid",
-        "name": "First Aid Volunteer",
-        "description": "Completed a 16-hour first aid course.",
-        "criteria": {"narrative": "Attend the course and pass the practical test."},
-        "issuer": {"type": "Profile", "id": "https://redcross.example.org", "name": "Red Cross Example"},
-    },
-}
 
 AWARD_CSV = (
     "student_id,sourced_id,given_name,family_name,email,achievement_code,term,result,result_status,"

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from tests.factories import OB2_ASSERTION
 from vc import data_integrity, keys
 from vc import jwt as vc_jwt
 from vc.did import did_key_from_public
@@ -18,23 +19,6 @@ from wallet.baking import bake_png
 from wallet.models import ExternalCredential
 
 pytestmark = pytest.mark.django_db
-
-OB2_ASSERTION = {
-    "@context": "https://w3id.org/openbadges/v2",
-    "type": "Assertion",
-    "id": "https://badges.example.org/assertions/123",
-    "recipient": {"type": "email", "hashed": False, "identity": "maya@example.org"},
-    "issuedOn": "2019-05-01T00:00:00Z",
-    "verification": {"type": "hosted"},
-    "badge": {
-        "type": "BadgeClass",
-        "id": "https://badges.example.org/badges/first-aid",
-        "name": "First Aid Volunteer",
-        "description": "Completed a 16-hour first aid course.",
-        "criteria": {"narrative": "Attend the course and pass the practical test."},
-        "issuer": {"type": "Profile", "id": "https://redcross.example.org", "name": "Red Cross Example"},
-    },
-}
 
 
 def _text(response) -> str:
