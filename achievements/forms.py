@@ -1,11 +1,13 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 
 from institutions.models import IDENTIFIER_TYPE_PATTERN
 from vc.documents import ALIGNMENT_TARGET_TYPES, RESULT_TYPES
 
+from .imports.limits import file_size
 from .models import (
     ASSOCIATION_TYPE_CHOICES,
     RESULT_STATUS_CHOICES,
@@ -15,7 +17,6 @@ from .models import (
 )
 
 MAX_IMAGE_BYTES = 1024 * 1024
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 
 
@@ -304,8 +305,11 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("The file is larger than 50 MB: split it into several files.")
+        if upload.size > settings.PORTAL_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {file_size(settings.PORTAL_IMPORT_MAX_BYTES)}: split it into "
+                "several files."
+            )
         if upload.size == 0:
             raise forms.ValidationError("The file is empty.")
         return upload

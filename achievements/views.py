@@ -375,7 +375,7 @@ def import_upload(request):
         upload.seek(0)
         run.file.save(upload.name, upload, save=False)
         try:
-            records_import(
+            report = records_import(
                 institution=request.institution,
                 data=data,
                 file_name=run.original_name,
@@ -386,7 +386,10 @@ def import_upload(request):
         except BaseException:
             run.file.delete(save=False)  # a check that broke leaves no SIS file behind
             raise
-        return redirect("achievements:import_preview", slug=request.institution.slug, run_id=run.pk)
+        if not report.refused:
+            return redirect("achievements:import_preview", slug=request.institution.slug, run_id=run.pk)
+        # Beyond a bound (a zip bomb, too many rows): said on the form; the run stays listed as rejected.
+        form.add_error("file", " ".join(str(problem) for problem in report.problems))
     return render(
         request,
         "achievements/import_upload.html",

@@ -4,13 +4,15 @@ Run as `python bench/import_bench.py [--rows N] [--repeat R]` from the repositor
 imports the file into a fresh institution (learners and awards all new); the median time and rows per
 second are printed beside the target (100,000 rows in under 30 s), then the queries per batch and
 the time to re-import the same file (every row unchanged). Uses a throw-away SQLite file, or the
-database in DATABASE_URL if set.
+database in DATABASE_URL if set. `--memory` instead makes one dry run and prints the process's peak
+resident memory (run it alone: the peak is the process's whole life).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -63,10 +65,31 @@ def _fresh_institution(number: int):
     return institution
 
 
+def _peak_rss_mb() -> float:
+    # Linux gives ru_maxrss in kilobytes.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _peak_memory(data: bytes, rows: int) -> None:
+    from achievements.imports import records_import
+
+    institution = _fresh_institution(0)
+    before = _peak_rss_mb()
+    start = time.perf_counter()
+    report = records_import(institution=institution, data=data, file_name="bench.csv", dry_run=True)
+    elapsed = time.perf_counter() - start
+    assert report.valid_rows == rows and not report.problems, report
+    print(
+        f"dry run of {rows:,} rows: {elapsed:.2f} s, peak RSS {_peak_rss_mb():,.0f} MB "
+        f"({before:,.0f} MB before the import, the CSV in memory included)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=TARGET_ROWS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory", action="store_true", help="One dry run; print the peak RSS.")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as database_dir:
@@ -78,6 +101,9 @@ def main() -> None:
         from achievements.imports.engine import BATCH_SIZE
 
         data = _csv(args.rows)
+        if args.memory:
+            _peak_memory(data, args.rows)
+            return
         print(
             f"SIS import benchmark: {args.rows:,} award rows ({len(data) / 1e6:.1f} MB CSV), "
             f"database {connection.vendor}, batch size {BATCH_SIZE}, "

@@ -11,6 +11,7 @@ from institutions.services import audit_record
 from ..models import AwardSource, ImportFormat, ImportRun, ImportStatus
 from .csv_awards import read_award_csv, text_lines
 from .engine import BATCH_SIZE, Catalog, ImportReport, check_rows, write_rows
+from .limits import ImportLimits, ImportRefused
 from .oneroster import read_oneroster_zip
 from .rows import Problem
 
@@ -46,19 +47,25 @@ def records_import(
     write. Courses a OneRoster bundle brings that the catalog lacks are created, and its academic sessions
     recorded as terms, in the same transaction (a dry run rolls them back). `progress(total)` may return
     a callable told how many rows each written batch held. The outcome is recorded on `run` (an
-    ImportRun), created when not given; a rejected run's stored file is deleted.
+    ImportRun), created when not given; a rejected run's stored file is deleted. A file beyond a bound
+    of the PORTAL_IMPORT_* settings (a zip bomb, too many rows, …) is refused: `report.refused`, the run
+    rejected even on a dry run.
     """
     file_format = file_format or detect_format(data, file_name)
     catalog = Catalog(institution)
+    limits = ImportLimits.from_settings()
     terms = []
-    if file_format == ImportFormat.ONEROSTER:
-        bundle = read_oneroster_zip(io.BytesIO(data), file_name=file_name, catalog=catalog)
-        rows, problems, count, terms = bundle.rows, bundle.problems, bundle.count, bundle.terms
-        catalog.plan(bundle.new_courses)
-        source = AwardSource.ONEROSTER
-    else:
-        rows, problems, count = read_award_csv(text_lines(data), file_name=file_name)
-        source = AwardSource.SIS_IMPORT
+    refused = False
+    source = AwardSource.ONEROSTER if file_format == ImportFormat.ONEROSTER else AwardSource.SIS_IMPORT
+    try:
+        if file_format == ImportFormat.ONEROSTER:
+            bundle = read_oneroster_zip(io.BytesIO(data), file_name=file_name, catalog=catalog, limits=limits)
+            rows, problems, count, terms = bundle.rows, bundle.problems, bundle.count, bundle.terms
+            catalog.plan(bundle.new_courses)
+        else:
+            rows, problems, count = read_award_csv(text_lines(data), file_name=file_name, limits=limits)
+    except ImportRefused as refusal:
+        rows, problems, count, terms, refused = [], refusal.problems, 0, [], True
     good, more = check_rows(rows, catalog)
     problems = sorted(problems + more, key=lambda p: (p.file != file_name, p.file, p.line))
     blocked = any(problem.blocking for problem in problems)
@@ -73,6 +80,7 @@ def records_import(
         new_achievements=list(catalog.planned),
         dry_run=dry_run,
         valid_only=valid_only,
+        refused=refused,
     )
     # A dry run from the command line leaves no trace; the upload page passes the run it shows.
     keep_run = run is not None or not dry_run
@@ -102,9 +110,9 @@ def records_import(
         run.save()
 
     if not may_write:
-        # A dry run still counts what would change, so the preview can say so.
-        record(ImportStatus.PREVIEWED if dry_run else ImportStatus.REJECTED)
-        if not dry_run:
+        # A dry run still counts what would change, so the preview can say so; a refused file is done with.
+        record(ImportStatus.PREVIEWED if dry_run and not refused else ImportStatus.REJECTED)
+        if not dry_run or (refused and keep_run):
             audit_record(
                 actor=actor,
                 action="records.import_rejected",

@@ -5,6 +5,7 @@ import io
 from collections.abc import Iterable
 from decimal import InvalidOperation
 
+from .limits import DEFAULT_LIMITS, ImportLimits, text_stream, too_many_rows
 from .rows import AwardRow, Problem, is_email, parse_date, parse_decimal
 
 COLUMNS = (
@@ -17,13 +18,10 @@ MAX_LENGTHS = {"student_id": 64, "sourced_id": 128, "given_name": 100, "family_n
 DATE_COLUMNS = ("activity_start_date", "activity_end_date", "awarded_date")
 
 
-def text_lines(data: bytes) -> io.StringIO:
-    """Decode an uploaded file: UTF-8 (with or without a byte-order mark), else Windows-1252."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    return io.StringIO(text, newline="")
+def text_lines(data: bytes) -> io.TextIOWrapper:
+    """An uploaded file as text, decoded as it is read: UTF-8 (with or without a byte-order mark), bytes
+    that are not UTF-8 as Windows-1252."""
+    return text_stream(io.BytesIO(data))
 
 
 def safe_rows(reader, file_name: str, problems: list[Problem]):
@@ -36,12 +34,19 @@ def safe_rows(reader, file_name: str, problems: list[Problem]):
         )
 
 
-def read_award_csv(lines: Iterable[str], *, file_name: str) -> tuple[list[AwardRow], list[Problem], int]:
-    """Parse the CSV into award rows; returns (rows, problems, number of data rows)."""
+def read_award_csv(
+    lines: Iterable[str], *, file_name: str, limits: ImportLimits = DEFAULT_LIMITS
+) -> tuple[list[AwardRow], list[Problem], int]:
+    """Parse the CSV into award rows; returns (rows, problems, number of data rows).
+
+    Raises limits.ImportRefused at the first row over `limits.max_rows`.
+    """
     reader = csv.reader(lines)
     problems: list[Problem] = []
     try:
         header = next(reader)
+    except csv.Error as error:
+        return [], [Problem(file_name, 1, "", f"The header cannot be read: {error}.", blocking=True)], 0
     except StopIteration:
         message = "The file is empty: it needs a header row and award rows."
         return [], [Problem(file_name, 1, "", message, blocking=True)], 0
@@ -68,6 +73,8 @@ def read_award_csv(lines: Iterable[str], *, file_name: str) -> tuple[list[AwardR
         if not values or not any(v.strip() for v in values):
             continue
         count += 1
+        if count > limits.max_rows:
+            raise too_many_rows(file_name, limits, line)
         if len(values) < width:
             values = values + [""] * (width - len(values))
         record = {name: values[i].strip() for name, i in index.items()}

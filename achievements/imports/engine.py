@@ -70,6 +70,8 @@ class ImportReport:
     dry_run: bool = False
     valid_only: bool = False
     written: bool = False
+    # The file is beyond a bound (limits.py): nothing of it was checked further.
+    refused: bool = False
 
     @property
     def blocking(self) -> list[Problem]:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import InvalidOperation
 
-from .csv_awards import safe_rows, text_lines
+from .csv_awards import safe_rows
+from .limits import DEFAULT_LIMITS, ImportLimits, budget, check_archive, open_member, too_many_rows
 from .rows import AwardRow, CourseRow, Problem, TermRow, is_email, parse_date, parse_decimal
 
 REQUIRED_FILES = {
@@ -35,8 +36,6 @@ REQUIRED_FILES = {
     "results.csv": ("lineItemSourcedId", "studentSourcedId"),
 }
 DELETED = "tobedeleted"
-# A guard against zip bombs: no OneRoster file of one institution comes near this unpacked.
-MAX_MEMBER_BYTES = 512 * 2**20
 GRADED = {"", "fully graded"}
 # OneRoster 1.2 courses.csv has no credits; SIS exports put them in an extension column (CSV binding 3.1:
 # "metadata." columns to the right of the defined ones).
@@ -124,34 +123,40 @@ class _File:
         return found
 
 
-def _read_table(archive: zipfile.ZipFile, members: dict, name: str, problems: list[Problem]) -> _File:
+def _read_table(
+    archive: zipfile.ZipFile, members: dict, name: str, problems: list[Problem], limits: ImportLimits, left
+) -> _File:
     member = members.get(name.lower())
     if member is None:
         problems.append(Problem(name, 0, "", f"The bundle has no {name}.", blocking=True))
         return _File(name, [], usable=False)
-    if member.file_size > MAX_MEMBER_BYTES:
-        problems.append(
-            Problem(
-                name, 0, "", f"{name} is larger than {MAX_MEMBER_BYTES // 2**20} MB unpacked.", blocking=True
+    with open_member(archive, member, left) as text:
+        reader = csv.DictReader(text)
+        try:
+            fields = reader.fieldnames or []
+        except csv.Error as error:
+            problems.append(Problem(name, 1, "", f"The header cannot be read: {error}.", blocking=True))
+            return _File(name, [], usable=False)
+        missing = [column for column in REQUIRED_FILES[name] if column not in fields]
+        if missing:
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    ", ".join(missing),
+                    f"{name} lacks column(s) {', '.join(missing)}.",
+                    blocking=True,
+                )
             )
-        )
-        return _File(name, [], usable=False)
-    reader = csv.DictReader(text_lines(archive.read(member)))
-    fields = reader.fieldnames or []
-    missing = [column for column in REQUIRED_FILES[name] if column not in fields]
-    if missing:
-        problems.append(
-            Problem(
-                name, 1, ", ".join(missing), f"{name} lacks column(s) {', '.join(missing)}.", blocking=True
-            )
-        )
-        # Its rows are still read for their ids, but nothing is looked up in a file lacking a column.
-    rows = []
-    for record in safe_rows(reader, name, problems):
-        record = {key: (value or "").strip() for key, value in record.items() if key}
-        if record.get("status", "").lower() == DELETED:
-            continue
-        rows.append((reader.line_num, record))
+            # Its rows are still read for their ids, but nothing is looked up in a file lacking a column.
+        rows = []
+        for count, record in enumerate(safe_rows(reader, name, problems), start=1):
+            if count > limits.max_rows:
+                raise too_many_rows(name, limits, reader.line_num)
+            record = {key: (value or "").strip() for key, value in record.items() if key}
+            if record.get("status", "").lower() == DELETED:
+                continue
+            rows.append((reader.line_num, record))
     return _File(name, rows, usable=not missing)
 
 
@@ -243,8 +248,13 @@ def _courses(courses: _File, catalog) -> dict[str, CourseRow]:
     return new
 
 
-def read_oneroster_zip(stream, *, file_name: str, catalog) -> OneRosterBundle:
-    """Parse and check a OneRoster 1.2 CSV zip against the institution's `catalog` (an engine.Catalog)."""
+def read_oneroster_zip(
+    stream, *, file_name: str, catalog, limits: ImportLimits = DEFAULT_LIMITS
+) -> OneRosterBundle:
+    """Parse and check a OneRoster 1.2 CSV zip against the institution's `catalog` (an engine.Catalog).
+
+    Raises limits.ImportRefused when the zip is beyond a bound (see limits.py).
+    """
     problems: list[Problem] = []
     try:
         archive = zipfile.ZipFile(stream)
@@ -252,11 +262,13 @@ def read_oneroster_zip(stream, *, file_name: str, catalog) -> OneRosterBundle:
         message = "This is not a zip file: a OneRoster bundle is a zip of CSV files."
         return OneRosterBundle([], [Problem(file_name, 0, "", message, blocking=True)], 0)
     with archive:
+        check_archive(archive, file_name, limits)
+        left = budget(limits)
         # Files may sit in a folder inside the zip; match on the file name alone.
         members = {
             info.filename.rsplit("/", 1)[-1].lower(): info for info in archive.infolist() if not info.is_dir()
         }
-        files = {name: _read_table(archive, members, name, problems) for name in REQUIRED_FILES}
+        files = {name: _read_table(archive, members, name, problems, limits, left) for name in REQUIRED_FILES}
     users, courses, classes = files["users.csv"], files["courses.csv"], files["classes.csv"]
     sessions, enrollments = files["academicSessions.csv"], files["enrollments.csv"]
     line_items, results = files["lineItems.csv"], files["results.csv"]

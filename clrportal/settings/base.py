@@ -214,6 +214,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 # The largest credential file accepted anywhere: wallet imports, the verify page and POST /api/v1/verify.
 PORTAL_UPLOAD_MAX_BYTES = env_int("PORTAL_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# SIS imports (achievements/imports/limits.py): the largest file, rows per file, and for a OneRoster zip
+# its files' total unpacked size, how many files and how much better than 1:N a file may compress.
+PORTAL_IMPORT_MAX_BYTES = env_int("PORTAL_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+PORTAL_IMPORT_MAX_ROWS = env_int("PORTAL_IMPORT_MAX_ROWS", 200_000, minimum=1)
+PORTAL_IMPORT_MAX_UNCOMPRESSED_BYTES = env_int(
+    "PORTAL_IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1024
+)
+PORTAL_IMPORT_MAX_MEMBERS = env_int("PORTAL_IMPORT_MAX_MEMBERS", 100, minimum=7)
+PORTAL_IMPORT_MAX_COMPRESSION_RATIO = env_int("PORTAL_IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2)
 
 # Requests per client and period ("1200/minute"; periods second, minute, hour, day) on POST /api/v1/verify.
 PORTAL_VERIFY_API_RATE = env_str("PORTAL_VERIFY_API_RATE", "1200/minute")

@@ -2,10 +2,12 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from achievements.imports import records_import
+from achievements.imports.limits import file_size
 from institutions.models import Institution
 
 
@@ -31,6 +33,11 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No institution with the slug {institution!r}.")
         try:
+            if file.stat().st_size > settings.PORTAL_IMPORT_MAX_BYTES:
+                raise CommandError(
+                    f"{file.name} is larger than {file_size(settings.PORTAL_IMPORT_MAX_BYTES)}, the most one "
+                    "import reads (PORTAL_IMPORT_MAX_BYTES): split it into several files."
+                )
             data = file.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
@@ -77,6 +84,8 @@ class Command(BaseCommand):
             else ""
         )
         blocking = "; ".join(str(problem) for problem in report.blocking)
+        if report.refused:
+            raise CommandError(f"{file.name} is refused, nothing was read further or written: {blocking}")
         if options["dry_run"] or report.written:
             for course in report.new_achievements:
                 self.stdout.write(f"New achievement: {course}, courses.csv line {course.line}")
