@@ -18,6 +18,14 @@ from .models import (
 
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+# What a credits field (DecimalField(max_digits=6, decimal_places=2), as the columns) says of a number
+# it cannot hold: 9999.999, 1E-999999, 10^30.
+CREDITS_MESSAGE = "Credits are a number from 0 to 9999.99, with at most 2 decimal places."
+CREDITS_ERRORS = {
+    "max_digits": CREDITS_MESSAGE,
+    "max_decimal_places": CREDITS_MESSAGE,
+    "max_whole_digits": CREDITS_MESSAGE,
+}
 
 
 class AchievementForm(forms.ModelForm):
@@ -50,6 +58,7 @@ class AchievementForm(forms.ModelForm):
             "image_caption", "credits_available", "field_of_study", "specialization", "level", "in_language",
             "version",
         ]  # fmt: skip
+        error_messages = {"credits_available": CREDITS_ERRORS}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "criteria_narrative": forms.Textarea(attrs={"rows": 3}),
@@ -324,7 +333,9 @@ class AwardForm(forms.Form):
     result_status = forms.ChoiceField(
         choices=[("", "From the result"), *RESULT_STATUS_CHOICES], required=False, label="Status"
     )
-    credits_earned = forms.DecimalField(max_digits=6, decimal_places=2, min_value=0, required=False)
+    credits_earned = forms.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, required=False, error_messages=CREDITS_ERRORS
+    )
     activity_start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     activity_end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     awarded_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

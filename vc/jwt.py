@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from vc import json_text
 from vc.data_integrity import ProofCheck, issuer_id
 from vc.did import Resolver, resolve_verification_method
 from vc.errors import DocumentError, ProofError, VcError
@@ -110,11 +111,14 @@ def decode_unverified(token: str) -> tuple[dict, dict, bytes, bytes]:
     if len(parts) != 3:
         raise DocumentError("Not a compact JWS: a VC-JWT has three dot-separated parts.")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        claims = json.loads(b64url_decode(parts[1]))
+        header_bytes, claims_bytes = b64url_decode(parts[0]), b64url_decode(parts[1])
         signature = b64url_decode(parts[2])
     except (VcError, ValueError) as exc:
         raise DocumentError("The JWT header or payload is not base64url JSON.") from exc
+    try:
+        header, claims = json_text.loads(header_bytes), json_text.loads(claims_bytes)
+    except DocumentError as exc:
+        raise DocumentError(f"The JWT header or payload is not base64url JSON: {exc.reason}") from exc
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise DocumentError("The JWT header and payload must be JSON objects.")
     return header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature

@@ -26,9 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from vc import data_integrity, jwt, rdfc
+from vc import data_integrity, json_text, jwt, rdfc
 from vc.did import Resolver, resolve_verification_method
-from vc.errors import KeyMaterialError, ResolutionError, VcError
+from vc.errors import DocumentError, KeyMaterialError, ResolutionError, VcError
 from vc.loader import BUNDLED_CONTEXTS
 from vc.schema import VC11_KINDS, kind_of, validate
 from vc.status import COULD_NOT_CHECK, NOT_REVOKED, REVOKED, SUSPENDED, check_status
@@ -226,13 +226,9 @@ def _read(document_or_jwt, limits: Limits) -> tuple[dict, str | None]:
             _check_shape(credential, limits)
             return credential, text
         try:
-            value = json.loads(text)
-        except RecursionError as exc:
-            raise _Refused(
-                f"The document is nested more than {limits.max_depth} levels deep; it was not examined."
-            ) from exc
-        except ValueError as exc:
-            raise _Refused(f"The input is neither JSON nor a VC-JWT (JSON error: {exc}).") from exc
+            value = json_text.loads(text, max_depth=limits.max_depth)
+        except DocumentError as exc:
+            raise _Refused(f"The input is neither JSON nor a VC-JWT: {exc.reason}") from exc
     if not isinstance(value, dict):
         raise _Refused("A credential must be a JSON object; this input is not one.")
     _check_shape(value, limits)

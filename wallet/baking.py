@@ -15,6 +15,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as parse_xml
 
+from vc import json_text
+from vc.errors import VcError
 from vc.verify import Limits
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -40,9 +42,9 @@ def _payload(text: str, where: str) -> dict | str:
         return text
     if text.startswith("{"):
         try:
-            value = json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            raise ValueError(f"The credential in {where} is not valid JSON ({exc}).") from exc
+            value = json_text.loads(text)
+        except VcError as exc:
+            raise ValueError(f"The credential in {where} is not valid JSON: {exc.reason}") from exc
         if isinstance(value, dict):
             return value
     if not text:

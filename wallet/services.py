@@ -2,7 +2,6 @@
 
 import base64
 import hashlib
-import json
 import re
 import secrets
 from datetime import timedelta
@@ -19,6 +18,7 @@ from credentials.models import CredentialKind, CredentialState, IssuedCredential
 from credentials.services import clr_issue
 from credentials.verification import credential_verify, portal_credential_of
 from institutions.services import audit_record
+from vc import json_text
 from vc import jwt as vc_jwt
 from vc.errors import VcError
 
@@ -176,9 +176,9 @@ def _read_upload(data: bytes, filename: str) -> tuple[str, dict | str]:
     if _COMPACT_JWS.match(text):
         return ImportFormat.VC_JWT, text
     try:
-        return ImportFormat.JSON_LD, json.loads(text)
-    except ValueError as exc:
-        raise ValidationError(f"This file is neither JSON nor a VC-JWT ({exc}).") from exc
+        return ImportFormat.JSON_LD, json_text.loads(text)
+    except VcError as exc:
+        raise ValidationError(f"This file is neither JSON nor a VC-JWT: {exc.reason}") from exc
 
 
 def _document_of(credential) -> dict:

@@ -18,6 +18,7 @@ from django.urls import Resolver404, resolve
 from credentials import selectors as credential_selectors
 from credentials.models import CredentialState, IssuedCredential
 from credentials.verification import credential_verify, issued_credential_verify
+from vc import json_text
 from vc import jwt as vc_jwt
 from vc.documents import IdentityObject
 from vc.errors import DocumentError, VcError
@@ -179,15 +180,17 @@ def credential_from_text(text: str) -> dict | str:
     if not text:
         raise SubmissionError("Nothing was given to verify: paste a credential or choose a file.")
     if _COMPACT_JWS.match(text):
+        try:
+            vc_jwt.decode_unverified(text)
+        except VcError as exc:
+            raise SubmissionError(f"This VC-JWT cannot be read: {exc.reason}") from exc
         return text
     try:
-        value = json.loads(text)
-    except RecursionError:
-        raise SubmissionError("The JSON is nested too deeply to be a credential.") from None
-    except ValueError as exc:
+        value = json_text.loads(text)
+    except DocumentError as exc:
         raise SubmissionError(
-            f"This is neither JSON nor a VC-JWT (JSON error: {exc}).",
-            extra={"json_error": str(exc)},
+            f"This is neither JSON nor a VC-JWT: {exc.reason}",
+            extra={"json_error": exc.reason},
         ) from exc
     if not isinstance(value, dict):
         raise SubmissionError("A credential is a JSON object ({…}); this JSON is something else.")

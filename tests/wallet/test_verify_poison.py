@@ -37,4 +37,9 @@ def test_the_api_refuses_a_poison_input_with_a_verdict_that_names_the_reason(cli
         assert nested["verified"] is False
         assert "too complex to check" in json.dumps(nested["checks"])
     if name.startswith("CLR"):
-        assert len(body["nested"]) == len(document["credentialSubject"]["verifiableCredential"])
+        # Each credential inside is answered too, unless the CPU deadline ran out first (a slow or busy
+        # machine): then the request stops there, and none is examined.
+        nested = len(document["credentialSubject"]["verifiableCredential"])
+        assert len(body["nested"]) in (nested, 0)
+        if not body["nested"]:
+            assert proof["status"] == "could_not_check" and "processor time" in proof["message"]
