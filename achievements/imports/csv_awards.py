@@ -24,10 +24,30 @@ def text_lines(data: bytes) -> io.TextIOWrapper:
     return text_stream(io.BytesIO(data))
 
 
+def _nul_column(row) -> str | None:
+    """The column (name, or number for a plain row) of the first value holding a NUL byte, else None."""
+    items = row.items() if isinstance(row, dict) else enumerate(row, start=1)
+    for column, value in items:
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            return str(column)
+    return None
+
+
 def safe_rows(reader, file_name: str, problems: list[Problem]):
-    """The reader's rows; a malformed line (e.g. an unclosed quote) ends the file with a problem."""
+    """The reader's rows; a malformed line (e.g. an unclosed quote) ends the file with a problem.
+
+    A row holding a NUL byte is a problem of its line and is left out: no database can store one.
+    """
     try:
-        yield from reader
+        for row in reader:
+            column = _nul_column(row)
+            if column is None:
+                yield row
+                continue
+            problems.append(
+                Problem(file_name, reader.line_num, column, "The value contains a NUL character (\\0).")
+            )
     except csv.Error as error:
         problems.append(
             Problem(file_name, reader.line_num, "", f"The CSV cannot be read from here on: {error}.")
