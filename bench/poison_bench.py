@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.verify_api_bench import _environment, _manage  # noqa: E402
-from tests.processes import free_port, http_get, start, stop, wait_until  # noqa: E402
+from bench.verify_api_bench import _environment, _manage, gunicorn_start  # noqa: E402
+from tests.processes import free_port, http_get, stop  # noqa: E402
 from tests.vc import poison  # noqa: E402
 from tests.vc.portal_like import portal_achievement, portal_credential  # noqa: E402
 from vc import data_integrity, did, keys  # noqa: E402
@@ -135,16 +135,8 @@ def main() -> int:
         port = free_port()
         env = _environment(folder, port)
         _manage(env, "migrate", "--noinput", "-v0")
-        gunicorn = start(
-            [str(Path(sys.executable).parent / "gunicorn"), "clrportal.wsgi", "--workers", str(args.workers),
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-            env=env,
-            log_path=folder / "gunicorn.log",
-        )  # fmt: skip
+        gunicorn = gunicorn_start(env, folder, port, workers=args.workers)
         try:
-            wait_until(
-                lambda: http_get(f"http://127.0.0.1:{port}/healthz")[0] == 200, timeout=60, what="gunicorn"
-            )
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             for _ in range(2 * args.workers):  # every worker loads contexts and schemas once
                 _post(connection, bodies["clique of 8"])

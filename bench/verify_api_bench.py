@@ -61,6 +61,23 @@ def _manage(env: dict, *args: str) -> str:
     return result.stdout
 
 
+def gunicorn_start(env: dict, folder: Path, port: int, *, workers: int):
+    """The portal under gunicorn with production settings, once /healthz answers."""
+    gunicorn = start(
+        [str(Path(sys.executable).parent / "gunicorn"), "clrportal.wsgi", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        env=env,
+        log_path=folder / "gunicorn.log",
+    )  # fmt: skip
+    try:
+        healthy = f"http://127.0.0.1:{port}/healthz"
+        wait_until(lambda: http_get(healthy)[0] == 200, timeout=60, what="gunicorn")
+    except BaseException:
+        stop(gunicorn)
+        raise
+    return gunicorn
+
+
 def _credentials(env: dict, folder: Path) -> list[bytes]:
     out = folder / "credentials.json"
     _manage(
@@ -126,16 +143,8 @@ def main() -> int:
         _manage(env, "seed_demo", "--students", str(args.students))
         _manage(env, "issue_credentials", "--institution", "northbridge", "--no-clr", "--wait")
         bodies = _credentials(env, folder)
-        gunicorn = start(
-            [str(Path(sys.executable).parent / "gunicorn"), "clrportal.wsgi", "--workers", str(args.workers),
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-            env=env,
-            log_path=folder / "gunicorn.log",
-        )  # fmt: skip
+        gunicorn = gunicorn_start(env, folder, port, workers=args.workers)
         try:
-            wait_until(
-                lambda: http_get(f"http://127.0.0.1:{port}/healthz")[0] == 200, timeout=60, what="gunicorn"
-            )
             warm = Feed(bodies[:20], cycle=True)  # every worker loads contexts, schemas and keys once
             warm_errors: list = []
             _client(port, warm, time.monotonic() + 3, [], warm_errors)
