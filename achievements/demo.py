@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from institutions.models import Institution, User
 
@@ -292,7 +293,8 @@ def seed_learners(*, institution: Institution, students: int = 50, seed: int = 2
             email=f"{given}.{family}.{student_id[-4:]}@students.northbridge.example".lower(),
         )
         if student_id == "S000001" and demo_user is not None:
-            learner.user = demo_user
+            # The demo student has claimed their record (achievements.claims), as a real one would.
+            learner.user, learner.claimed_at = demo_user, timezone.now()
             learner.given_name, learner.family_name = (
                 demo_user.first_name or given,
                 demo_user.last_name or family,
