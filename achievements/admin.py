@@ -133,9 +133,10 @@ class ImportRunAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["institution", "status", "file_format"]
-    # The SIS file is private: shown by name (registrars download it from the import's page).
-    exclude = ["file"]
-    readonly_fields = ["file_name", "problems"]
+    # The SIS file and the list of its changes are private: shown by name (registrars download them from
+    # the import's page).
+    exclude = ["file", "changes_file"]
+    readonly_fields = ["file_name", "problems", "preview_rows"]
 
     @admin.display(description="file")
     def file_name(self, run):

@@ -357,6 +357,8 @@ class Learner(models.Model):
             RegexValidator(r"^did:[a-z0-9]+:\S+$", "A DID looks like did:key:z6Mk… or did:web:example.org.")
         ],
     )
+    # When its owner claimed the record into their account (`user`): never set by staff or an import.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -378,6 +380,32 @@ class Learner(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+
+class LearnerInvitation(models.Model):
+    """An e-mail inviting a learner to claim their record: a single-use link, of which only a hash is kept.
+
+    Queued when `sent_at` is empty: the token is made when the mail is sent, by a task (or the sweep).
+    """
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(help_text="The address the link was sent to.")
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Set when the learner claimed the record some other way, or a newer invitation replaced this one.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Invitation for {self.learner} to {self.email}"
 
 
 class AwardSource(models.TextChoices):
@@ -558,7 +586,10 @@ class ImportFormat(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be checked"
+    CHECKING = "checking", "Being checked"
     PREVIEWED = "previewed", "Checked, waiting for the registrar"
+    IMPORTING = "importing", "Being imported"
     IMPORTED = "imported", "Imported"
     REJECTED = "rejected", "Not imported: the file has problems"
 
@@ -586,7 +617,21 @@ class ImportRun(models.Model):
     problems = models.JSONField(default=list, blank=True)
     # Catalog entries the file brings (OneRoster courses.csv): {"code", "title", "credits", "line"}.
     new_achievements = models.JSONField(default=list, blank=True)
+    # What the check found the file would change: the first rows here, every row in `changes_file` (CSV).
+    preview_rows = models.JSONField(default=list, blank=True)
+    changes_file = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage, blank=True)
+    # While a worker checks or imports the file: rows written so far of `progress_total`.
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # How often a worker took up its current step (a worker that died leaves it to the sweep).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Why a check or import ended without finishing: the run is rejected and its file deleted.
+    failure = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -594,3 +639,7 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.IMPORTING)

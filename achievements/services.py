@@ -11,13 +11,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from institutions.models import Institution
 from institutions.services import audit_record
 
-from . import signals
+from . import claims, signals
 from .models import (
     Achievement,
     AchievementVersion,
@@ -258,6 +258,8 @@ def learner_save(*, learner: Learner, actor=None) -> Learner:
     learner.full_clean()
     created = learner.pk is None
     learner.save()
+    if not created:
+        claims.learner_address_changed(learner=learner)
     audit_record(
         actor=actor,
         action="learner.created" if created else "learner.updated",
@@ -405,29 +407,6 @@ def award_reinstate(*, award: Award, actor=None) -> Award:
         actor=actor, action="award.reinstated", institution=award.institution, target=str(award.uuid)
     )
     return award
-
-
-def learners_link_users(*, institution: Institution) -> int:
-    """Link learners without an account to the user with the same (verified, unique) email address."""
-    from institutions.models import User
-
-    unlinked = Learner.objects.filter(institution=institution, user__isnull=True).exclude(email="")
-    emails = {learner.email.lower(): learner for learner in unlinked}
-    linked_users = set(
-        Learner.objects.filter(institution=institution, user__isnull=False).values_list("user_id", flat=True)
-    )
-    changed = []
-    verified = User.objects.filter(
-        email__in=list(emails), emailaddress__email=F("email"), emailaddress__verified=True
-    )
-    for user in verified:
-        learner = emails.get(user.email.lower())
-        if learner is not None and user.pk not in linked_users:
-            learner.user = user
-            linked_users.add(user.pk)
-            changed.append(learner)
-    Learner.objects.bulk_update(changed, ["user"])
-    return len(changed)
 
 
 @dataclass

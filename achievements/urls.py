@@ -17,6 +17,7 @@ urlpatterns = [
         name="association_delete",
     ),
     path("learners/", views.learners, name="learners"),
+    path("learners/invite", views.learners_invite, name="learners_invite"),
     path("learners/<int:learner_id>/", views.learner_detail, name="learner"),
     path("learners/<int:learner_id>/edit", views.learner_edit, name="learner_edit"),
     path("learners/<int:learner_id>/awards", views.award_add, name="award_add"),
@@ -24,4 +25,5 @@ urlpatterns = [
     path("imports/", views.import_upload, name="imports"),
     path("imports/<int:run_id>/", views.import_preview, name="import_preview"),
     path("imports/<int:run_id>/file", views.import_file, name="import_file"),
+    path("imports/<int:run_id>/changes.csv", views.import_changes, name="import_changes"),
 ]

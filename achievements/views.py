@@ -3,18 +3,21 @@
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from institutions.models import Role
 from institutions.permissions import institution_role_required
+from institutions.services import audit_record
 from vc.documents import ALIGNMENT_TARGET_TYPES, RESULT_TYPES
 from vc.errors import VcError
 
-from . import selectors, services
+from . import claims, selectors, services
 from .forms import (
     AchievementForm,
     AlignmentFormSet,
@@ -29,7 +32,7 @@ from .forms import (
     result_description_data,
     result_description_initial,
 )
-from .imports import records_import
+from .imports import background
 from .models import (
     Achievement,
     Association,
@@ -275,8 +278,37 @@ def learners(request):
     return render(
         request,
         "achievements/learners.html",
-        {"institution": request.institution, "page": page, "query": query},
+        {
+            "institution": request.institution,
+            "page": page,
+            "query": query,
+            "unclaimed_count": claims.learners_invitable(
+                Learner.objects.filter(institution=request.institution)
+            ).count(),
+        },
     )
+
+
+@require_POST
+@institution_role_required(*REGISTRARS)
+def learners_invite(request):
+    """Invite one learner (`learner`), or every learner who has not claimed their record (`all`)."""
+    learners = Learner.objects.filter(institution=request.institution)
+    if request.POST.get("all") != "yes":
+        learner_id = request.POST.get("learner", "")
+        if not learner_id:
+            raise BadRequest("Choose a learner to invite, or invite them all.")
+        learners = learners.filter(pk=int(learner_id) if learner_id.isdigit() and len(learner_id) < 12 else 0)
+        if not learners.exists():
+            raise Http404("No such learner.")
+    invited = claims.learner_invitations_queue(learners=learners, actor=request.user)
+    if invited:
+        messages.success(request, f"{invited} invitation{pluralize(invited)} to claim a record will be sent.")
+    else:
+        messages.info(request, "No invitation was sent: each learner chosen has claimed or has no address.")
+    if request.POST.get("all") != "yes":
+        return redirect(learners.get().get_absolute_url())
+    return redirect(reverse("achievements:learners", args=[request.institution.slug]))
 
 
 @require_GET
@@ -350,7 +382,9 @@ def learner_edit(request, learner_id):
 def award_withdraw(request, award_id):
     award = get_object_or_404(Award, institution=request.institution, pk=award_id)
     form = WithdrawForm(request.POST)
-    if not form.is_valid():
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Nothing was withdrawn: tick the box to confirm what withdrawing does.")
+    elif not form.is_valid():
         messages.error(request, "Say why the award is withdrawn: the reason is kept in its history.")
     else:
         try:
@@ -367,29 +401,14 @@ def award_withdraw(request, award_id):
 def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        run = ImportRun(
-            institution=request.institution, uploaded_by=request.user, original_name=upload.name[-255:]
+        # A worker checks the file; the preview page shows how far it got.
+        run = background.import_upload(
+            institution=request.institution, upload=form.cleaned_data["file"], actor=request.user
         )
-        upload.seek(0)
-        run.file.save(upload.name, upload, save=False)
-        try:
-            report = records_import(
-                institution=request.institution,
-                data=data,
-                file_name=run.original_name,
-                dry_run=True,
-                actor=request.user,
-                run=run,
-            )
-        except BaseException:
-            run.file.delete(save=False)  # a check that broke leaves no SIS file behind
-            raise
-        if not report.refused:
+        if run.status != ImportStatus.REJECTED:
             return redirect("achievements:import_preview", slug=request.institution.slug, run_id=run.pk)
-        # Beyond a bound (a zip bomb, too many rows): said on the form; the run stays listed as rejected.
-        form.add_error("file", " ".join(str(problem) for problem in report.problems))
+        # Beyond a bound seen at once (a zip bomb): said on the form; the run stays listed as rejected.
+        form.add_error("file", " ".join(problem["message"] for problem in run.problems))
     return render(
         request,
         "achievements/import_upload.html",
@@ -407,38 +426,9 @@ def import_upload(request):
 def import_preview(request, run_id):
     run = get_object_or_404(ImportRun, institution=request.institution, pk=run_id)
     if request.method == "POST":
-        if run.status != ImportStatus.PREVIEWED or not run.file:
-            messages.error(request, "This file was already handled: upload it again to import it.")
-            return redirect("achievements:import_preview", slug=request.institution.slug, run_id=run.pk)
         valid_only = request.POST.get("mode") == "valid_only"
-        with run.file.open("rb") as stored:
-            data = stored.read()
-        report = records_import(
-            institution=request.institution,
-            data=data,
-            file_name=run.original_name,
-            file_format=run.file_format,
-            valid_only=valid_only,
-            actor=request.user,
-            run=run,
-        )
-        if report.written:
-            text = (
-                f"Imported {run.original_name}: {report.created} awards created, {report.updated} updated, "
-                f"{report.unchanged} unchanged."
-            )
-            if valid_only and report.skipped:
-                text += f" {report.skipped} rows with problems were skipped (listed below)."
-            messages.success(request, text)
-        elif report.blocking:
-            blocking = "; ".join(str(problem) for problem in report.blocking)
-            messages.error(
-                request, f"Nothing was imported: {blocking} Every row depends on it: fix it and upload again."
-            )
-        else:
-            messages.error(
-                request, "Nothing was imported: the file has problems. Fix them and upload it again."
-            )
+        if not background.import_confirm(run=run, valid_only=valid_only, actor=request.user):
+            messages.error(request, "This file was already handled: upload it again to import it.")
         return redirect("achievements:import_preview", slug=request.institution.slug, run_id=run.pk)
     return render(
         request,
@@ -448,6 +438,7 @@ def import_preview(request, run_id):
             "run": run,
             "blocking": [problem for problem in run.problems if problem.get("blocking")],
             "more_problems": run.problem_count - len(run.problems),
+            "progress": background.progress_of(run) if run.in_progress else None,
         },
     )
 
@@ -458,7 +449,26 @@ def import_file(request, run_id):
     run = selectors.import_run_with_file(institution=request.institution, run_id=run_id)
     if run is None:
         raise Http404("No such import file at this institution.")
+    # The SIS file holds names, e-mails and grades: who downloaded it is kept.
+    audit_record(
+        actor=request.user, action="records.file_downloaded", institution=run.institution,
+        target=run.original_name, run=run.pk,
+    )  # fmt: skip
     return _private_file_response(run.file.open("rb"), file_name=run.original_name)
+
+
+@require_GET
+@institution_role_required(*REGISTRARS)
+def import_changes(request, run_id):
+    run = get_object_or_404(ImportRun, institution=request.institution, pk=run_id)
+    if not run.changes_file:
+        raise Http404("This import has no list of changes.")
+    audit_record(
+        actor=request.user, action="records.changes_downloaded", institution=run.institution,
+        target=run.original_name, run=run.pk,
+    )  # fmt: skip
+    stem = run.original_name.rsplit(".", 1)[0]
+    return _private_file_response(run.changes_file.open("rb"), file_name=f"{stem}-changes.csv")
 
 
 @require_GET

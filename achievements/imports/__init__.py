@@ -1,23 +1,59 @@
 """SIS imports: the portal's award CSV and OneRoster 1.2 CSV bundles, checked before anything is written."""
 
+import csv
 import io
+import tempfile
 from collections.abc import Callable
+from typing import BinaryIO
 
+from django.core.files import File
 from django.utils import timezone
 
 from institutions.models import Institution
 from institutions.services import audit_record
 
 from ..models import AwardSource, ImportFormat, ImportRun, ImportStatus
-from .csv_awards import read_award_csv, text_lines
+from .csv_awards import read_award_csv
 from .engine import BATCH_SIZE, Catalog, ImportReport, check_rows, write_rows
-from .limits import ImportLimits, ImportRefused
+from .limits import ImportLimits, ImportRefused, text_stream
 from .oneroster import read_oneroster_zip
 from .rows import Problem
 
 __all__ = ["ImportReport", "Problem", "detect_format", "records_import"]
 
 STORED_PROBLEMS = 1000
+
+
+PREVIEW_ROWS = 50
+CHANGE_COLUMNS = ["line", "change", "student_id", "learner", "achievement", "term", "result", "credits"]
+
+
+def _change(action: str, row) -> dict:
+    return {
+        "line": row.line, "change": action, "student_id": row.student_id,
+        "learner": f"{row.given_name} {row.family_name}".strip(), "achievement": row.achievement_code,
+        "term": row.term, "result": row.result,
+        "credits": "" if row.credits_earned is None else str(row.credits_earned),
+    }  # fmt: skip
+
+
+def _record_changes(run: ImportRun, changes: list) -> None:
+    """Keep what the check found the file would change: the first rows on the run, all in a CSV file."""
+    run.preview_rows = [_change(action, row) for action, row in changes[:PREVIEW_ROWS]]
+    if run.changes_file:
+        run.changes_file.delete(save=False)
+    if not changes:
+        return
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+b") as spooled:
+        text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
+        writer = csv.DictWriter(text, fieldnames=CHANGE_COLUMNS)
+        writer.writeheader()
+        for action, row in changes:
+            writer.writerow(_change(action, row))
+        text.flush()
+        spooled.seek(0)
+        run.changes_file.save("changes.csv", File(spooled), save=False)
+        text.detach()
 
 
 def detect_format(data: bytes, file_name: str = "") -> str:
@@ -30,7 +66,8 @@ def detect_format(data: bytes, file_name: str = "") -> str:
 def records_import(
     *,
     institution: Institution,
-    data: bytes,
+    data: bytes | None = None,
+    stream: BinaryIO | None = None,
     file_name: str,
     file_format: str | None = None,
     dry_run: bool = False,
@@ -51,7 +88,11 @@ def records_import(
     of the PORTAL_IMPORT_* settings (a zip bomb, too many rows, …) is refused: `report.refused`, the run
     rejected even on a dry run.
     """
-    file_format = file_format or detect_format(data, file_name)
+    if stream is None:
+        stream = io.BytesIO(data)
+    head = stream.read(4)
+    stream.seek(0)
+    file_format = file_format or detect_format(head, file_name)
     catalog = Catalog(institution)
     limits = ImportLimits.from_settings()
     terms = []
@@ -59,11 +100,11 @@ def records_import(
     source = AwardSource.ONEROSTER if file_format == ImportFormat.ONEROSTER else AwardSource.SIS_IMPORT
     try:
         if file_format == ImportFormat.ONEROSTER:
-            bundle = read_oneroster_zip(io.BytesIO(data), file_name=file_name, catalog=catalog, limits=limits)
+            bundle = read_oneroster_zip(stream, file_name=file_name, catalog=catalog, limits=limits)
             rows, problems, count, terms = bundle.rows, bundle.problems, bundle.count, bundle.terms
             catalog.plan(bundle.new_courses)
         else:
-            rows, problems, count = read_award_csv(text_lines(data), file_name=file_name, limits=limits)
+            rows, problems, count = read_award_csv(text_stream(stream), file_name=file_name, limits=limits)
     except ImportRefused as refusal:
         rows, problems, count, terms, refused = [], refusal.problems, 0, [], True
     good, more = check_rows(rows, catalog)
@@ -102,11 +143,15 @@ def records_import(
         run.skipped = report.skipped if status == ImportStatus.IMPORTED else 0
         run.problems = [p.as_dict() for p in problems[:STORED_PROBLEMS]]
         run.new_achievements = [course.as_dict() for course in report.new_achievements]
-        if status != ImportStatus.PREVIEWED:
+        if status == ImportStatus.PREVIEWED:
+            _record_changes(run, report.changes)
+        else:
             run.finished_at = timezone.now()
-        if status == ImportStatus.REJECTED and run.file:
+        if status == ImportStatus.REJECTED:
             # Nothing was imported: the SIS file (names, e-mails, grades) is not kept; its problems are.
-            run.file.delete(save=False)
+            if run.file:
+                run.file.delete(save=False)
+            _record_changes(run, [])
         run.save()
 
     if not may_write:

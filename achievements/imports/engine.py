@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from institutions.models import Institution, User
+from institutions.models import Institution
 from vc.documents import RESULT_STATUSES
 
 from .. import signals
@@ -72,6 +71,8 @@ class ImportReport:
     written: bool = False
     # The file is beyond a bound (limits.py): nothing of it was checked further.
     refused: bool = False
+    # Each row that creates or changes an award: (action, row), action "create" or "update".
+    changes: list[tuple[str, AwardRow]] = field(default_factory=list)
 
     @property
     def blocking(self) -> list[Problem]:
@@ -367,23 +368,6 @@ class _Writer:
                 learner.email = row.email or learner.email
                 learner.sourced_id = row.sourced_id or learner.sourced_id
                 changed[learner.student_id] = learner
-        emails = {learner.email: learner for learner in created if learner.email}
-        if emails:
-            # Only an address its owner verified links an account: anyone can sign up with any address.
-            users = dict(
-                User.objects.filter(
-                    email__in=list(emails), emailaddress__email=F("email"), emailaddress__verified=True
-                ).values_list("email", "pk")
-            )
-            taken = set(
-                Learner.objects.filter(
-                    institution=self.institution, user_id__in=list(users.values())
-                ).values_list("user_id", flat=True)
-            )
-            for email, user_id in users.items():
-                if user_id not in taken:
-                    emails[email].user_id = user_id
-                    taken.add(user_id)
         if created:
             Learner.objects.bulk_create(created)
         if changed:
@@ -457,6 +441,7 @@ class _Writer:
                     )
                 )  # fmt: skip
                 new_award_results.append(results)
+                self.report.changes.append(("create", row))
                 continue
             if award.withdrawn_at is not None:
                 self.report.withdrawn_kept += 1
@@ -472,6 +457,7 @@ class _Writer:
             award.source_reference = f"{self.reference} line {row.line}"[:200]
             changed.append(award)
             changed_results.append(results)
+            self.report.changes.append(("update", row))
             history.append(
                 AwardChange(
                     award=award,

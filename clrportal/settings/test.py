@@ -29,6 +29,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # process, so test runs started side by side do not share it.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
 # In-memory for speed; tests/project/test_rate_limits.py proves the real CACHES are shared between processes.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "progress"},
+}
 # Many tests log in through the real form; allauth's login rate limit would turn later ones into 429s.
 ACCOUNT_RATE_LIMITS = False

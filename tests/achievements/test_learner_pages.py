@@ -52,12 +52,14 @@ def test_the_learner_list_searches_by_name_and_student_id(registrar, institution
 
 def test_withdrawing_an_award_needs_a_reason_and_keeps_its_history(registrar, institution, award):
     url = f"/institutions/{institution.slug}/awards/{award.pk}/withdraw"
-    response = registrar.post(url, {"reason": ""}, follow=True)
+    response = registrar.post(url, {"reason": "", "confirm": "yes"}, follow=True)
     assert "Say why the award is withdrawn" in response.content.decode()
+    response = registrar.post(url, {"reason": "Grade appeal upheld"}, follow=True)  # not confirmed
+    assert "Nothing was withdrawn: tick the box" in response.content.decode()
     award.refresh_from_db()
     assert not award.is_withdrawn
 
-    response = registrar.post(url, {"reason": "Grade appeal upheld"}, follow=True)
+    response = registrar.post(url, {"reason": "Grade appeal upheld", "confirm": "yes"}, follow=True)
     html = response.content.decode()
     assert "was withdrawn" in html and "Grade appeal upheld" in html
     award.refresh_from_db()
@@ -151,7 +153,8 @@ def test_withdrawing_tells_the_apps_above_so_they_can_revoke(registrar, registra
     award_withdrawn.connect(receiver)
     try:
         registrar.post(
-            f"/institutions/{institution.slug}/awards/{award.pk}/withdraw", {"reason": "Misconduct"}
+            f"/institutions/{institution.slug}/awards/{award.pk}/withdraw",
+            {"reason": "Misconduct", "confirm": "yes"},
         )
     finally:
         award_withdrawn.disconnect(receiver)
