@@ -12,7 +12,15 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .models import AuditEntry, Institution, InstitutionIdentifier, Membership, SigningKey, User
+from .models import (
+    AuditEntry,
+    Institution,
+    InstitutionIdentifier,
+    Membership,
+    SigningKey,
+    StaffInvitation,
+    User,
+)
 from .permissions import user_has_mfa
 
 
@@ -106,6 +114,23 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "institution"]
     search_fields = ["user__email"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(admin.ModelAdmin):
+    # Invitations are made, used and withdrawn on the members page (services); here they are only read.
+    fields = ["institution", "email", "role", "invited_by", "created_at", "expires_at", "accepted_at",
+              "accepted_by", "revoked_at"]  # fmt: skip
+    readonly_fields = fields
+    list_display = ["email", "institution", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditEntry)

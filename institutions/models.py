@@ -1,5 +1,7 @@
 """Issuers and people: the institution (the OB 3.0 issuer Profile), its keys, and who holds which role."""
 
+import datetime
+import json
 import uuid
 from urllib.parse import quote, urlsplit
 
@@ -11,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager):
@@ -53,10 +56,25 @@ class User(AbstractUser):
         return {m.role for m in self.memberships.all() if m.institution_id == institution.pk}
 
 
+# Paths under /institutions/ that are not an institution's: no slug may take them.
+RESERVED_SLUGS = frozenset({"invitations"})
+
+
+def validate_slug_not_reserved(value: str) -> None:
+    if value.lower() in RESERVED_SLUGS:
+        raise ValidationError(
+            "%(slug)s is a reserved web address: choose another slug.", params={"slug": value}
+        )
+
+
 class Institution(models.Model):
     """An issuer of credentials: serialised as the OB 3.0 `Profile` and identified by did:web."""
 
-    slug = models.SlugField(unique=True, help_text="Part of the institution's web address and DID.")
+    slug = models.SlugField(
+        unique=True,
+        validators=[validate_slug_not_reserved],
+        help_text="Part of the institution's web address and DID.",
+    )
     name = models.CharField(max_length=200, help_text="Unique: no two institutions share a name.")
     url = models.URLField("website", blank=True)
     email = models.EmailField(blank=True)
@@ -274,3 +292,83 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+    @property
+    def data_json(self) -> str:
+        return json.dumps(self.data, sort_keys=True, ensure_ascii=False)
+
+
+STAFF_ROLES = (Role.ADMIN, Role.REGISTRAR, Role.ADVISOR)
+INVITATION_LIFETIME = datetime.timedelta(days=7)
+
+
+class StaffInvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither accepted nor revoked (an expired one is still open, and replaced by a new invitation)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def pending(self):
+        """Open and not yet expired: the link still works."""
+        return self.open().filter(expires_at__gt=timezone.now())
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class StaffInvitation(models.Model):
+    """An e-mailed, single-use link that makes whoever holds the verified address a member of staff.
+
+    Only the SHA-256 of the link's token is stored: the token itself exists only in the e-mail.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StaffInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=[role.value for role in STAFF_ROLES]), name="invitation_staff_role_only"
+            ),
+            # Re-inviting an address replaces its open invitation: there is never more than one.
+            models.UniqueConstraint(
+                fields=["institution", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_address",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} as {self.get_role_display()} at {self.institution} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return InvitationState.ACCEPTED
+        if self.revoked_at:
+            return InvitationState.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationState.EXPIRED
+        return InvitationState.PENDING
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == InvitationState.PENDING

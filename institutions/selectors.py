@@ -1,12 +1,16 @@
-"""Reads about institutions: their public Profile and DID documents."""
+"""Reads about institutions: their public Profile and DID documents, their people and their history."""
+
+import datetime
 
 from django.conf import settings
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from vc import did as vc_did
 from vc import documents
 
-from .models import Institution, KeyAlgorithm, SigningKey
+from .models import AuditEntry, Institution, KeyAlgorithm, Membership, SigningKey, StaffInvitation, User
 
 
 def institution_logo_url(*, institution: Institution) -> str | None:
@@ -72,3 +76,64 @@ def institution_profile(*, institution: Institution) -> documents.Profile:
 def institution_profile_document(*, institution: Institution) -> dict:
     """The standalone Profile JSON-LD served at the institution's public page (schema-checked)."""
     return documents.profile(institution_profile(institution=institution))
+
+
+def institution_members(*, institution: Institution, role: str | None = None) -> QuerySet[User]:
+    """The people holding a role at the institution (or the given role), by e-mail address.
+
+    Each has `roles_here` (their memberships at the institution) and `member_since` (the first of them).
+    """
+    here = Membership.objects.filter(institution=institution)
+    people = User.objects.filter(pk__in=(here.filter(role=role) if role else here).values("user_id"))
+    first = here.filter(user=OuterRef("pk")).order_by("created_at").values("created_at")[:1]
+    return (
+        people.annotate(member_since=Subquery(first))
+        .prefetch_related(Prefetch("memberships", queryset=here.order_by("role"), to_attr="roles_here"))
+        .order_by("email")
+    )
+
+
+def institution_member(*, institution: Institution, user_id: int) -> User:
+    """A member of the institution by user id; 404 for anyone who is not one (members elsewhere included)."""
+    return get_object_or_404(
+        User.objects.filter(pk__in=Membership.objects.filter(institution=institution).values("user_id")),
+        pk=user_id,
+    )
+
+
+def institution_pending_invitations(*, institution: Institution) -> QuerySet[StaffInvitation]:
+    return StaffInvitation.objects.pending().filter(institution=institution).select_related("invited_by")
+
+
+def audit_actions(*, institution: Institution) -> list[str]:
+    """The actions that occur in the institution's history, for the audit page's filter."""
+    return list(
+        AuditEntry.objects.filter(institution=institution)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )
+
+
+def audit_entries(
+    *,
+    institution: Institution,
+    actor_email: str = "",
+    action: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[AuditEntry]:
+    """The institution's audit entries, newest first, narrowed by who (e-mail contains), what and when.
+
+    Dates are whole days in the portal's time zone, both ends included.
+    """
+    entries = AuditEntry.objects.filter(institution=institution).select_related("actor")
+    if actor_email:
+        entries = entries.filter(actor__email__icontains=actor_email)
+    if action:
+        entries = entries.filter(action=action)
+    if date_from:
+        entries = entries.filter(at__date__gte=date_from)
+    if date_to:
+        entries = entries.filter(at__date__lte=date_to)
+    return entries.order_by("-at", "-pk")

@@ -54,7 +54,7 @@ def test_the_stored_private_key_signs_what_the_published_key_verifies(client, in
 
 def test_rotation_keeps_the_old_key_in_the_did_document(client, admin_user, login, institution):
     old = institution.signing_keys.get(algorithm=KeyAlgorithm.ED25519)
-    login(admin_user).post(f"/institutions/{institution.slug}/settings/keys/rotate")
+    login(admin_user).post(f"/institutions/{institution.slug}/settings/keys/rotate", {"confirm": "yes"})
 
     old.refresh_from_db()
     assert old.status == KeyStatus.RETIRED
@@ -68,7 +68,8 @@ def test_rotation_keeps_the_old_key_in_the_did_document(client, admin_user, logi
 def test_a_compromised_key_leaves_the_did_document_and_is_replaced(client, admin_user, login, institution):
     key = institution.signing_keys.get(algorithm=KeyAlgorithm.ED25519)
     response = login(admin_user).post(
-        f"/institutions/{institution.slug}/settings/keys/{key.key_id}/compromise", {"reason": "laptop stolen"}
+        f"/institutions/{institution.slug}/settings/keys/{key.key_id}/compromise",
+        {"reason": "laptop stolen", "confirm": "yes"},
     )
     assert response.status_code == 302
     key.refresh_from_db()
@@ -78,6 +79,56 @@ def test_a_compromised_key_leaves_the_did_document_and_is_replaced(client, admin
     assert key.verification_method not in ids
     assert institution.signing_keys.active().filter(algorithm=KeyAlgorithm.ED25519).count() == 1
     assert institution.audit_entries.filter(action="signing_key.compromised", actor=admin_user).exists()
+
+
+def test_a_rotation_post_without_confirmation_changes_nothing_and_says_what_would_happen(
+    admin_user, login, institution
+):
+    before = set(institution.signing_keys.values_list("pk", "status"))
+
+    response = login(admin_user).post(f"/institutions/{institution.slug}/settings/keys/rotate")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "signed from now on is signed with the new key" in body
+    assert "stay published in the DID document" in body
+    assert 'name="confirm" value="yes"' in body
+    assert set(institution.signing_keys.values_list("pk", "status")) == before
+    assert not institution.audit_entries.filter(action="signing_key.created", actor=admin_user).exists()
+
+
+def test_a_rotation_with_anything_but_confirm_yes_changes_nothing(admin_user, login, institution):
+    login(admin_user).post(f"/institutions/{institution.slug}/settings/keys/rotate", {"confirm": "on"})
+
+    assert institution.signing_keys.count() == 2
+
+
+def test_the_settings_page_leads_to_the_confirmation_and_links_to_members_and_audit(
+    admin_user, login, institution
+):
+    body = login(admin_user).get(f"/institutions/{institution.slug}/settings/").content.decode()
+
+    assert f'action="/institutions/{institution.slug}/settings/keys/rotate"' in body
+    assert f'href="/institutions/{institution.slug}/members/"' in body
+    assert f'href="/institutions/{institution.slug}/audit/"' in body
+
+
+def test_marking_a_key_compromised_asks_for_confirmation_first(admin_user, login, institution):
+    key = institution.signing_keys.get(algorithm=KeyAlgorithm.ED25519)
+    url = f"/institutions/{institution.slug}/settings/keys/{key.key_id}/compromise"
+    client = login(admin_user)
+
+    response = client.post(url, {"reason": "laptop stolen"})
+
+    assert response.status_code == 200
+    assert "every credential it signed stops verifying" in response.content.decode()
+    assert "laptop stolen" in response.content.decode()  # the reason is carried to the confirmation
+    key.refresh_from_db()
+    assert key.status == KeyStatus.ACTIVE
+    without_reason = client.post(url, {"confirm": "yes"})
+    assert without_reason.status_code == 400
+    key.refresh_from_db()
+    assert key.status == KeyStatus.ACTIVE
 
 
 def test_the_private_key_column_does_not_contain_the_raw_key(institution):
