@@ -8,13 +8,19 @@ whatever runs it or how often; the signing itself runs outside the lock.
 import hashlib
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Case, Exists, F, Max, OuterRef, Value, When
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from achievements.models import Award, Learner
@@ -629,6 +635,130 @@ def queued_work_resend(*, older_than: timedelta | None = None, limit: int = SWEE
     return {"credentials": len(waiting), "status_lists": len(unsigned_lists)}
 
 
+# --- telling learners about status changes ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What happened to one credential: `change` is revoked, replaced, suspended or reinstated."""
+
+    credential_id: object
+    change: str
+    reason: str = ""
+
+
+# The changes of the outermost status service running now, keyed by credential id (see `_tells_learners`).
+_status_changes: ContextVar[dict | None] = ContextVar("status_changes", default=None)
+
+
+@contextmanager
+def _changes_collected():
+    if _status_changes.get() is not None:  # an outer service collects, and tells, for all of them
+        yield
+        return
+    changes: dict = {}
+    token = _status_changes.set(changes)
+    try:
+        yield
+    finally:
+        _status_changes.reset(token)
+    if changes:
+        transaction.on_commit(lambda: status_emails_send(changes=list(changes.values())))
+
+
+def _tells_learners(service):
+    """Once the service's transaction commits, e-mail each learner once about their changed credentials.
+
+    Nested status services (a withdrawal revoking every credential of an award, a replacement revoking
+    first, a re-import replacing many) add to the outermost one's changes: one call, one e-mail a learner.
+    Goes inside `@transaction.atomic`, so nothing is sent for a change that was rolled back.
+    """
+
+    @wraps(service)
+    def wrapped(*args, **kwargs):
+        with _changes_collected():
+            return service(*args, **kwargs)
+
+    return wrapped
+
+
+def _change_noted(credential: IssuedCredential, *, change: str, reason: str = "") -> None:
+    changes = _status_changes.get()
+    if changes is not None:
+        changes[credential.pk] = StatusChange(credential_id=credential.pk, change=change, reason=reason)
+
+
+def status_email_address(*, learner: Learner) -> str:
+    """Where a learner is told about their credentials: their account's address, else the SIS's, or ''."""
+    user = learner.user if learner.user_id else None
+    return (user.email if user is not None else "") or learner.email
+
+
+def _credential_title(credential: IssuedCredential) -> str:
+    if credential.kind == CredentialKind.CLR:
+        return credential.name or "Comprehensive Learner Record"
+    award = credential.award
+    version_name = award.achievement_version.name if award and award.achievement_version_id else ""
+    return credential.name or version_name or (award.achievement.human_code if award else "") or "Credential"
+
+
+def status_emails_send(*, changes: list[StatusChange]) -> int:
+    """E-mail each learner one plain-text message about the changes to their credentials; returns how many.
+
+    Runs after the change committed: a mail that cannot be sent is logged and the change stands.
+    """
+    kept = {change.credential_id: change for change in changes}
+    credentials = IssuedCredential.objects.filter(pk__in=list(kept)).select_related(
+        "institution", "learner__user", "learner__institution", "award__achievement",
+        "award__achievement_version",
+    )  # fmt: skip
+    by_learner: dict[int, list[IssuedCredential]] = defaultdict(list)
+    for credential in credentials.order_by("learner_id", "award__term", "created_at"):
+        by_learner[credential.learner_id].append(credential)
+    base_url = settings.PORTAL_BASE_URL.rstrip("/")
+    outgoing = []
+    for items in by_learner.values():
+        learner = items[0].learner
+        address = status_email_address(learner=learner)
+        if not address:
+            continue
+        context = {
+            "learner": learner,
+            "institution": learner.institution,
+            "items": [
+                {
+                    "name": _credential_title(credential),
+                    "term": credential.award.term if credential.award_id else "",
+                    "change": kept[credential.pk].change,
+                    "reason": kept[credential.pk].reason,
+                    "link": base_url + reverse("wallet:record", kwargs={"credential_id": credential.pk}),
+                }
+                for credential in items
+            ],
+        }
+        subject = " ".join(render_to_string("credentials/email/status_changed_subject.txt", context).split())
+        body = render_to_string("credentials/email/status_changed_body.txt", context)
+        outgoing.append((learner, [str(credential.pk) for credential in items], subject, body, address))
+    sent = 0
+    try:
+        with get_connection() as connection:
+            for learner, credential_ids, subject, body, address in outgoing:
+                try:
+                    EmailMessage(subject, body, None, [address], connection=connection).send()
+                    sent += 1
+                except Exception as error:  # the status change is committed; only the mail is lost
+                    logger.warning(
+                        "could not e-mail learner %s about credential(s) %s: %s: %s",
+                        learner.pk, ", ".join(credential_ids), type(error).__name__, error,
+                    )  # fmt: skip
+    except Exception as error:  # opening or closing the mail connection
+        logger.warning(
+            "could not e-mail %d learner(s) about status changes: %s: %s",
+            len(outgoing) - sent, type(error).__name__, error,
+        )  # fmt: skip
+    return sent
+
+
 # --- revocation and suspension ---------------------------------------------------------------------
 
 
@@ -655,6 +785,7 @@ def _status_changed(
 
 
 @transaction.atomic
+@_tells_learners
 def credential_revoke(*, credential: IssuedCredential, reason: str, actor=None) -> IssuedCredential:
     """Revoke for good: the revocation bit is set and the status list re-signed."""
     reason = _require_reason(reason)
@@ -662,6 +793,7 @@ def credential_revoke(*, credential: IssuedCredential, reason: str, actor=None) 
         return credential
     credential.revoked_at = timezone.now()
     credential.revocation_reason = reason
+    _change_noted(credential, change="revoked", reason=reason)
     # A revoked AchievementCredential stays its award's current one: that is what stops every issuing
     # path from signing the award again, until it is withdrawn or replaced on purpose (credential_replace).
     return _status_changed(
@@ -676,6 +808,7 @@ def credential_revoke(*, credential: IssuedCredential, reason: str, actor=None) 
 
 
 @transaction.atomic
+@_tells_learners
 def credential_replace(*, credential: IssuedCredential, reason: str, actor=None) -> IssuedCredential:
     """Issue a new AchievementCredential for the award of `credential`, revoking it first if need be.
 
@@ -697,6 +830,7 @@ def credential_replace(*, credential: IssuedCredential, reason: str, actor=None)
         raise ValidationError("The award is withdrawn: reinstate it before issuing a replacement.")
     if not credential.is_revoked:
         credential_revoke(credential=credential, reason=f"Replaced: {reason}", actor=actor)
+    _change_noted(credential, change="replaced", reason=reason)
     IssuedCredential.objects.filter(pk=credential.pk).update(is_current=False, updated_at=timezone.now())
     [replacement], _created = _credentials_for_awards(
         institution=credential.institution, awards=[award], job=None
@@ -714,6 +848,7 @@ def credential_replace(*, credential: IssuedCredential, reason: str, actor=None)
 
 
 @transaction.atomic
+@_tells_learners
 def credential_suspend(*, credential: IssuedCredential, reason: str, actor=None) -> IssuedCredential:
     """Suspend until further notice (reversible)."""
     reason = _require_reason(reason)
@@ -721,6 +856,7 @@ def credential_suspend(*, credential: IssuedCredential, reason: str, actor=None)
         raise ValidationError("A revoked credential cannot be suspended.")
     credential.suspended_at = timezone.now()
     credential.suspension_reason = reason
+    _change_noted(credential, change="suspended", reason=reason)
     return _status_changed(
         credential,
         purpose=StatusPurpose.SUSPENSION,
@@ -733,12 +869,14 @@ def credential_suspend(*, credential: IssuedCredential, reason: str, actor=None)
 
 
 @transaction.atomic
+@_tells_learners
 def credential_unsuspend(*, credential: IssuedCredential, actor=None) -> IssuedCredential:
     """Lift a suspension."""
     if not credential.is_suspended:
         return credential
     credential.suspended_at = None
     credential.suspension_reason = ""
+    _change_noted(credential, change="reinstated")
     return _status_changed(
         credential,
         purpose=StatusPurpose.SUSPENSION,
@@ -750,6 +888,7 @@ def credential_unsuspend(*, credential: IssuedCredential, actor=None) -> IssuedC
 
 
 @transaction.atomic
+@_tells_learners
 def award_credentials_revoke(*, award: Award, reason: str, actor=None) -> int:
     """Revoke every credential issued for an award (e.g. when it is withdrawn); returns how many."""
     credentials = list(
@@ -761,6 +900,7 @@ def award_credentials_revoke(*, award: Award, reason: str, actor=None) -> int:
 
 
 @transaction.atomic
+@_tells_learners
 def awards_reissue(*, award_ids: list[int], reason: str, actor=None) -> int:
     """Replace the signed credentials of awards whose record changed (e.g. a corrected grade).
 

@@ -1,5 +1,6 @@
 import json
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,11 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from achievements.models import Achievement, Award, Learner
 from achievements.selectors import term_order
+from achievements.services import award_withdraw
 from institutions.models import Role
 from institutions.permissions import institution_role_required
 from institutions.views import json_ld_response, wants_json_ld
 
-from . import selectors, services
+from . import forms, selectors, services
 from .models import CredentialState, IssuanceJob, IssuedCredential, StatusList, StatusPurpose
 from .signing import document_jwt
 from .status_lists import STATUS_LIST_TTL, status_list_publish
@@ -128,13 +130,20 @@ def status_list(request, slug, number, purpose):
 def jobs(request):
     institution = request.institution
     terms = list(term_order(institution=institution, terms=selectors.terms_of(institution=institution)))
+    data = request.POST if request.method == "POST" else request.GET
+    term = data.get("term") or None
+    chosen = data.getlist("achievement")
+    if request.method == "POST" and "search" in request.POST:
+        # The picker's search button: show the narrowed list with the choices so far (a GET, so no token
+        # travels in the address).
+        query = {"q": forms.search_query(data.get("q", "")), "term": term if term in terms else ""}
+        query = {key: value for key, value in query.items() if value}
+        query["achievement"] = forms.achievement_ids(chosen)
+        return redirect(f"{request.path}?{urlencode(query, doseq=True)}")
     if request.method == "POST":
-        term = request.POST.get("term") or None
-        chosen = request.POST.getlist("achievement")
         achievement_ids = tuple(
             Achievement.objects.filter(
-                institution=institution,
-                pk__in=[v for v in chosen if v.isascii() and v.isdigit() and len(v) <= 18],
+                institution=institution, pk__in=forms.achievement_ids(chosen)
             ).values_list("pk", flat=True)
         )
         if term and term not in terms:
@@ -157,7 +166,12 @@ def jobs(request):
             "institution": institution,
             "jobs": institution.issuance_jobs.all()[:50],
             "terms": terms,
-            "programs": selectors.programs_of(institution=institution),
+            "term": term if term in terms else "",
+            "picker": forms.achievement_picker(
+                institution=institution,
+                query=forms.search_query(data.get("q", "")),
+                chosen=forms.achievement_ids(chosen),
+            ),
             "section": "issuance",
         },
     )
@@ -243,16 +257,43 @@ def award_issue(request, award_id):
     return redirect("credentials:detail", credential_id=credential.id)
 
 
+# What cannot be undone asks first: the form says what will happen and only `confirm=yes` acts.
+IRREVERSIBLE = ("revoke", "replace", "withdraw")
+ACTIONS = (*IRREVERSIBLE, "suspend", "unsuspend")
+
+
+def _confirmation(request, credential, action, *, reason, errors=(), status=200):
+    return render(
+        request,
+        "credentials/confirm_action.html",
+        {
+            "credential": credential,
+            "action": action,
+            "reason": reason,
+            "errors": errors,
+            "learner_email": services.status_email_address(learner=credential.learner),
+            "institution": credential.institution,
+        },
+        status=status,
+    )
+
+
 @require_POST
 @institution_role_required(*STAFF)
 @_says_when_the_queue_is_down
 def credential_action(request, credential_id, action):
     credential = get_object_or_404(
-        IssuedCredential.objects.select_related("status_list", "institution"),
+        IssuedCredential.objects.select_related(
+            "status_list", "institution", "learner__user", "award__achievement", "award__achievement_version"
+        ),
         institution=request.institution,
         pk=credential_id,
     )
-    reason = request.POST.get("reason", "")
+    if action not in ACTIONS:
+        raise PermissionDenied("Unknown action.")
+    reason = request.POST.get("reason", "").strip()
+    if action in IRREVERSIBLE and request.POST.get("confirm") != "yes":
+        return _confirmation(request, credential, action, reason=reason)
     try:
         if action == "revoke":
             services.credential_revoke(credential=credential, reason=reason, actor=request.user)
@@ -269,8 +310,17 @@ def credential_action(request, credential_id, action):
             )
             messages.success(request, "A replacement is being signed; the revoked credential stays revoked.")
             return redirect("credentials:detail", credential_id=replacement.id)
-        else:
-            raise PermissionDenied("Unknown action.")
+        elif action == "withdraw":
+            if credential.award is None:
+                raise ValidationError("This credential is not of one award: there is no award to withdraw.")
+            award_withdraw(award=credential.award, reason=reason, actor=request.user)
+            messages.warning(
+                request,
+                f"{credential.award.achievement.human_code} ({credential.award.term_label}) was withdrawn "
+                "and its credentials revoked.",
+            )
     except ValidationError as exc:
+        if action in IRREVERSIBLE:
+            return _confirmation(request, credential, action, reason=reason, errors=exc.messages, status=400)
         messages.error(request, " ".join(exc.messages))
     return redirect("credentials:detail", credential_id=credential.id)

@@ -134,7 +134,7 @@ def test_revoking_with_the_broker_down_is_saved_and_the_list_is_signed_again_onc
     response, seconds = timed_post(
         client,
         f"/institutions/{credential.institution.slug}/credentials/{credential.pk}/revoke",
-        {"reason": "Issued to the wrong learner"},
+        {"reason": "Issued to the wrong learner", "confirm": "yes"},
     )
 
     assert response.status_code == 302

@@ -76,15 +76,16 @@ def test_a_registrar_revokes_through_the_page_and_the_list_changes(client, login
 
     login(registrar_user)
     refused = client.post(
-        f"/institutions/{credential.institution.slug}/credentials/{credential.id}/revoke", {}
+        f"/institutions/{credential.institution.slug}/credentials/{credential.id}/revoke", {"confirm": "yes"}
     )
-    assert refused.status_code == 302
+    assert refused.status_code == 400
+    assert b"Give a reason" in refused.content
     credential.refresh_from_db()
     assert not credential.is_revoked  # no reason, no revocation
 
     client.post(
         f"/institutions/{credential.institution.slug}/credentials/{credential.id}/revoke",
-        {"reason": "Issued in error"},
+        {"reason": "Issued in error", "confirm": "yes"},
     )
     credential.refresh_from_db()
     assert credential.is_revoked
@@ -101,7 +102,9 @@ def test_students_cannot_revoke_or_run_jobs(client, login, student_user, credent
     login(student_user)
     slug = credential.institution.slug
     assert (
-        client.post(f"/institutions/{slug}/credentials/{credential.id}/revoke", {"reason": "x"}).status_code
+        client.post(
+            f"/institutions/{slug}/credentials/{credential.id}/revoke", {"reason": "x", "confirm": "yes"}
+        ).status_code
         == 403
     )
     assert client.get(f"/institutions/{slug}/issuance/").status_code == 403
@@ -194,5 +197,5 @@ def test_a_registrar_issues_a_learners_clr_from_the_learner_credentials_page(
     clr = IssuedCredential.objects.get(kind=CredentialKind.CLR, learner=learner)
     assert response["Location"] == clr.get_absolute_url()
     page = client.get(f"/institutions/{slug}/learners/{learner.pk}/credentials/")
-    assert page.content.count(b"Signed") == 4
+    assert page.content.count(b'<span class="badge ok">Signed</span>') == 4
     assert client.get(f"/institutions/{slug}/learners/{learner.pk}/").status_code == 200

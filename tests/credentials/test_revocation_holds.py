@@ -67,7 +67,7 @@ def test_the_credential_page_says_what_happened_and_offers_withdrawal_or_a_repla
     page = client.get(revoked.get_absolute_url()).content.decode()
     assert "Grade entered for the wrong student" in page
     assert "will not be issued again" in page
-    assert f"/institutions/{revoked.institution.slug}/awards/{revoked.award.pk}/withdraw" in page
+    assert f"/institutions/{revoked.institution.slug}/credentials/{revoked.id}/withdraw" in page
     assert f"/institutions/{revoked.institution.slug}/credentials/{revoked.id}/replace" in page
 
 
@@ -87,11 +87,14 @@ def test_a_replacement_needs_a_reason_and_is_audited_and_revokes_nothing_else(
     login(registrar_user)
     url = f"/institutions/{revoked.institution.slug}/credentials/{revoked.id}/replace"
 
-    refused = client.post(url, {"reason": "  "}, follow=True)
+    refused = client.post(url, {"reason": "  ", "confirm": "yes"})
+    assert refused.status_code == 400
     assert b"Give a reason" in refused.content
     assert not _valid_credentials_of(revoked.award).exists()
 
-    response = client.post(url, {"reason": "Grade moved to the right student and re-entered"})
+    response = client.post(
+        url, {"reason": "Grade moved to the right student and re-entered", "confirm": "yes"}
+    )
     replacement = _valid_credentials_of(revoked.award).get()
     assert response.status_code == 302
     assert response["Location"] == replacement.get_absolute_url()
@@ -108,7 +111,7 @@ def test_a_replacement_needs_a_reason_and_is_audited_and_revokes_nothing_else(
     assert entry.data["replacement"] == str(replacement.id)
 
     # Replacing is once: the old credential now has a successor.
-    again = client.post(url, {"reason": "twice"}, follow=True)
+    again = client.post(url, {"reason": "twice", "confirm": "yes"})
     assert b"already been replaced" in again.content
     assert _valid_credentials_of(revoked.award).count() == 1
 
@@ -133,7 +136,7 @@ def test_a_withdrawn_award_cannot_be_replaced(registrar_user, revoked):
 def test_a_student_cannot_replace(client, login, student_user, revoked):
     login(student_user)
     url = f"/institutions/{revoked.institution.slug}/credentials/{revoked.id}/replace"
-    assert client.post(url, {"reason": "mine"}).status_code == 403
+    assert client.post(url, {"reason": "mine", "confirm": "yes"}).status_code == 403
     assert not _valid_credentials_of(revoked.award).exists()
 
 
