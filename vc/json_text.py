@@ -13,6 +13,8 @@ from .errors import DocumentError
 
 MAX_DEPTH = 64
 NUL_REASON = "The JSON contains a NUL character (\\u0000), which no credential field can hold."
+# The start of the reason for text that is not JSON at all (the parser's own words follow).
+NOT_JSON_REASON = "This is not valid JSON"
 
 
 def _depth_exceeds(text: str, limit: int) -> bool:
@@ -79,7 +81,7 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH):
             f"The JSON is nested more than {max_depth} levels deep; it was not examined."
         ) from exc
     except ValueError as exc:  # json.JSONDecodeError, and ints over sys.get_int_max_str_digits()
-        raise DocumentError(f"This is not valid JSON ({exc}).") from exc
+        raise DocumentError(f"{NOT_JSON_REASON} ({exc}).") from exc
     if _holds_nul(value):
         raise DocumentError(NUL_REASON)
     return value

@@ -4,14 +4,95 @@ Documents come from anywhere (our own signed ones, or a learner's imports), so e
 defensively: a missing or oddly shaped member is left out, never an error. Addresses are kept only when
 clrportal.links allows them (http(s) links; images also as raster data: URIs), so a view never carries
 a `javascript:` or `data:text/html` URL for a template to put in an `href` or `src`.
+
+The words people read for the standards' own names live here too, and every page asks them:
+`achievement_type_label` ("CoCurricular" is "Co-curricular"), `result_type_label` ("LetterGrade" is
+"Letter grade"), `kind_label` ("ClrCredential" is "Comprehensive Learner Record"), and `check_lines` /
+`verdict_reasons`, what each check of a verification means, without identifiers (the exact messages
+are kept for a "Technical details" section).
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from clrportal.links import image_url, link_url
+from vc.verify import FAILED, PASSED, failure_cause
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+
+# --- the standards' names, as people say them ---------------------------------------------------------
+
+# OB 3.0 B.1.3 AchievementType: where splitting the name at capitals is not how people say it.
+_ACHIEVEMENT_TYPE_WORDS = {
+    "AssociateDegree": "Associate degree",
+    "BachelorDegree": "Bachelor's degree",
+    "CoCurricular": "Co-curricular",
+    "DoctoralDegree": "Doctoral degree",
+    "GeneralEducationDevelopment": "General Educational Development (GED)",
+    "MasterDegree": "Master's degree",
+    "MicroCredential": "Micro-credential",
+}
+# OB 3.0 B.1.3 ResultType.
+_RESULT_TYPE_WORDS = {
+    "GradePointAverage": "Grade point average",
+    "LetterGrade": "Letter grade",
+    "Percent": "Percentage",
+    "PerformanceLevel": "Performance level",
+    "PredictedScore": "Predicted score",
+    "RawScore": "Score",
+    "Result": "Result",
+    "RubricCriterion": "Rubric criterion",
+    "RubricCriterionLevel": "Rubric level",
+    "RubricScore": "Rubric score",
+    "ScaledScore": "Scaled score",
+    "Status": "Status",
+}
+# Credential types (VC 2.0 `type`) and the kinds of documents the wallet reads.
+_KIND_WORDS = {
+    "AchievementCredential": "Open Badge",
+    "OpenBadgeCredential": "Open Badge",
+    "ClrCredential": "Comprehensive Learner Record",
+    "EndorsementCredential": "Endorsement",
+    "Open Badges 2.0 assertion": "Open Badge (version 2.0)",
+    "VerifiableCredential": "Credential",
+}
+_OWN_TYPES = ("AchievementCredential", "OpenBadgeCredential", "ClrCredential", "EndorsementCredential")
+_CAPITAL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _words(value: str) -> str:
+    """ "ext:MyCampusAward" -> "My campus award"."""
+    spaced = _CAPITAL.sub(" ", value.removeprefix("ext:").replace("_", " ")).strip()
+    return spaced[:1].upper() + spaced[1:].lower() if spaced else ""
+
+
+def achievement_type_label(value) -> str:
+    """What people call an OB 3.0 achievementType: "Course", "Co-curricular", "Bachelor's degree"."""
+    if not isinstance(value, str):
+        return ""
+    return _ACHIEVEMENT_TYPE_WORDS.get(value) or _words(value)
+
+
+def result_type_label(value) -> str:
+    """What people call an OB 3.0 resultType: "Letter grade", "Grade point average"."""
+    if not isinstance(value, str):
+        return ""
+    return _RESULT_TYPE_WORDS.get(value) or _words(value)
+
+
+def name_or_nothing(value) -> str:
+    """`value`, unless it is an identifier rather than a name (an issuer known only by its DID)."""
+    if not isinstance(value, str) or re.match(r"\s*(?:did|urn):", value, re.IGNORECASE):
+        return ""
+    return value
+
+
+def kind_label(value) -> str:
+    """What people call a kind of credential: "Open Badge", "Comprehensive Learner Record"."""
+    if not isinstance(value, str):
+        return ""
+    return _KIND_WORDS.get(value) or _words(value)
 
 
 def _list(value) -> list:
@@ -126,6 +207,14 @@ class CredentialView:
         return "emailAddress" in self.recipient_hashed
 
     @property
+    def achievement_type_label(self) -> str:
+        return achievement_type_label(self.achievement_type)
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    @property
     def issue_date(self) -> datetime | date | None:
         return self.awarded or self.issued
 
@@ -220,7 +309,10 @@ def _results(subject: dict, achievement: dict) -> list[ResultView]:
                 for level in _list(description.get("rubricCriterionLevel"))
                 if isinstance(level, dict)
             }
-            descriptions[description["id"]] = (_text(description.get("name")), levels)
+            name = _text(description.get("name"))
+            if not name or name in _RESULT_TYPE_WORDS:
+                name = result_type_label(_text(description.get("resultType")) or name)
+            descriptions[description["id"]] = (name, levels)
     results = []
     for result in _list(subject.get("result")):
         if not isinstance(result, dict):
@@ -311,3 +403,174 @@ def credential_view(document) -> CredentialView:
         credential_view(item) for item in _list(subject.get("verifiableCredential")) if isinstance(item, dict)
     ]
     return view
+
+
+# --- what a verification says, for a person -------------------------------------------------------
+
+# What each check concluded, said without identifiers (DIDs, status-list addresses, type names): the
+# verifier's exact message is kept beside it for "Technical details".
+_CHECK_WORDS = {
+    ("well_formed", PASSED): "It can be read, and it has every part a credential must have.",
+    ("well_formed", FAILED): "It is not a complete credential: parts every credential must have are "
+    "missing or cannot be read.",
+    ("schema", PASSED): "Its fields are as the standard requires.",
+    ("schema", FAILED): "Its fields do not follow the Open Badges or Comprehensive Learner Record standard.",
+    ("schema", "could_not_check"): "Its fields could not be compared with the standard: it uses an older "
+    "form of it.",
+    ("proof", PASSED): "The issuer's digital signature matches: nothing was changed after it was signed.",
+    ("proof", FAILED): "The digital signature does not match: it was changed after it was signed, or it "
+    "was not signed by its issuer.",
+    ("proof", "could_not_check"): "The digital signature could not be checked.",
+    ("issuer_key", PASSED): "It was signed with a key its issuer publishes for issuing credentials.",
+    ("issuer_key", FAILED): "It was not signed with a valid key of its issuer.",
+    ("issuer_key", "could_not_check"): "Whether the key that signed it belongs to its issuer could not be "
+    "confirmed.",
+    ("validity_period", PASSED): "It is within the dates it is valid for.",
+    ("validity_period", FAILED): "It is not valid on today's date.",
+    ("status", PASSED): "Its issuer has not revoked or suspended it.",
+    ("status", "could_not_check"): "Whether its issuer revoked it could not be checked.",
+    ("nested_credentials", PASSED): "Every credential inside it verifies.",
+}
+_IDENTIFIER = re.compile(r"\(?\b(?:did|urn):[^\s,;()]+\)?|\(?https?://[^\s,;()]+\)?")
+_TECHNICAL_WORDS = {
+    "JSON-LD document": "file",
+    "JSON-LD": "JSON",
+    "VC-JWT": "signed token",
+    # The OB 3.0 / CLR 2.0 credential types; "VerifiableCredential" is left as it is in a sentence.
+    **{name: _KIND_WORDS[name] for name in _OWN_TYPES},
+}
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?)?")
+
+
+def _identifier_words(match: re.Match) -> str:
+    found = match[0]
+    if found.startswith("("):  # a parenthesis naming who or where: the sentence reads without it
+        return ""
+    return "another address" if found.startswith("http") else "one without a name"
+
+
+def plain_words(text: str) -> str:
+    """`text` without identifiers or the standards' type names (for a sentence a person reads)."""
+    text = _IDENTIFIER.sub(_identifier_words, text)
+    for term, words in _TECHNICAL_WORDS.items():
+        text = text.replace(term, words)
+    text = _ISO_DAY.sub(lambda m: f"{int(m[3])} {_MONTHS[int(m[2]) - 1]} {m[1]}", text)
+    return re.sub(r"\s+([.,;:])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """One check of a verification: its name and status, what it means, and the verifier's exact words."""
+
+    name: str
+    status: str
+    plain: str
+    message: str = ""
+    details: tuple[str, ...] = ()
+
+
+def _member(item, name, default=None):
+    return item.get(name, default) if isinstance(item, dict) else getattr(item, name, default)
+
+
+def check_plain(*, name: str, status: str, message: str) -> str:
+    """What a check concluded, in words without identifiers."""
+    lowered = message.lower()
+    if name == "status" and status == FAILED:
+        return "Its issuer suspended it." if "suspend" in lowered else "Its issuer revoked it."
+    if name == "status" and status == "could_not_check" and "another server" in lowered:
+        return (
+            "Its issuer's list of revoked credentials is on another server, which this portal does not "
+            "contact, so whether it was revoked is not known."
+        )
+    if name == "validity_period" and status == FAILED and ("expired" in lowered or "until" in lowered):
+        return plain_words(message.replace("The credential", "It"))
+    if name == "nested_credentials" and status != PASSED:
+        return plain_words(message)
+    return _CHECK_WORDS.get((name, status)) or plain_words(message)
+
+
+def check_lines(result) -> list[CheckLine]:
+    """The checks of a verification (a vc VerificationResult, or its `to_dict()`), each in words."""
+    lines = []
+    for check in _member(result, "checks", None) or []:
+        name, status = str(_member(check, "name", "")), str(_member(check, "status", ""))
+        message = str(_member(check, "message", "") or "")
+        lines.append(
+            CheckLine(
+                name, status, check_plain(name=name, status=status, message=message), message,
+                tuple(str(d) for d in _member(check, "details", None) or ()),
+            )
+        )  # fmt: skip
+    return lines
+
+
+def verdict_reasons(result) -> list[str]:
+    """Why a verification is not "verified": the words of each check that failed, then of those that
+    could not be made (empty when it verified)."""
+    lines = [line for line in check_lines(result) if line.status != PASSED]
+    lines.sort(key=lambda line: line.status != FAILED)
+    return [line.plain for line in lines]
+
+
+def verdict_reason(result) -> str:
+    """The first reason of `verdict_reasons`, or ""."""
+    reasons = verdict_reasons(result)
+    return reasons[0] if reasons else ""
+
+
+def failure_words(result) -> str:
+    """A not-valid result's cause in a few words ("suspended", "revoked", "expired"), else ""."""
+    if result is None or getattr(result, "verdict", None) != "not_valid":
+        return ""
+    return failure_cause(result)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A record that did not verify, in one line: its name, its verdict and why."""
+
+    name: str
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VerdictSummary:
+    """The verdicts of several records checked together (a share page): counts, and each problem."""
+
+    total: int
+    verified: int
+    problems: list[Problem]
+
+    @property
+    def all_verified(self) -> bool:
+        return self.total > 0 and self.verified == self.total
+
+    @property
+    def not_valid(self) -> int:
+        return sum(1 for problem in self.problems if problem.verdict == "not_valid")
+
+    @property
+    def could_not_check(self) -> int:
+        return sum(1 for problem in self.problems if problem.verdict != "not_valid")
+
+
+def verdict_summary(records: list[tuple[str, object]]) -> VerdictSummary:
+    """The summary of (name, verification result or None) pairs; None is a record not checked."""
+    verified, problems = 0, []
+    for name, result in records:
+        verdict = getattr(result, "verdict", None) or "could_not_check"
+        if verdict == "verified":
+            verified += 1
+            continue
+        reason = verdict_reason(result) if result is not None else "It is not signed yet."
+        problems.append(Problem(name, verdict, reason))
+    problems.sort(key=lambda problem: problem.verdict != "not_valid")
+    return VerdictSummary(total=len(records), verified=verified, problems=problems)

@@ -92,8 +92,9 @@ class ImportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = (
-            "An Open Badges 3.0 or CLR 2.0 credential (.json), a VC-JWT (.jwt or .txt), or a badge image "
-            f"with the credential baked in (.png, .svg). At most {upload_max_text()}."
+            "An Open Badge or a Comprehensive Learner Record: the credential file (.json), the signed "
+            "token (.jwt or .txt), or a badge image with the credential inside (.png, .svg). "
+            f"At most {upload_max_text()}."
         )
 
     def clean_file(self):

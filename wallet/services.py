@@ -22,7 +22,7 @@ from vc import json_text
 from vc import jwt as vc_jwt
 from vc.errors import VcError
 
-from .display import credential_view, is_ob2_assertion
+from .display import credential_view, is_ob2_assertion, plain_words
 from .models import ExternalCredential, ImportFormat, ImportVerdict, ShareLink, ShareLinkCredential
 from .verification import upload_max_bytes, upload_too_large_message
 
@@ -149,6 +149,20 @@ def share_link_record_view(*, share: ShareLink) -> None:
 # --- imports ------------------------------------------------------------------------------------------
 
 
+NOT_A_CREDENTIAL = "The file is not a credential: it is not JSON and not a signed token."
+
+
+def _refused(message: str, *, technical: str = "") -> ValidationError:
+    """An import refused with `message` for a person; `technical`, the exact reason, is kept in the
+    error's params for a "Technical details" section (`import_error_details`)."""
+    return ValidationError(message, code="refused", params={"technical": technical} if technical else None)
+
+
+def import_error_details(error: ValidationError) -> list[str]:
+    """The exact reasons (parser errors and the like) behind a refused import, for "Technical details"."""
+    return [e.params["technical"] for e in error.error_list if e.params and e.params.get("technical")]
+
+
 def _extract_baked(data: bytes, filename: str):
     from wallet.baking import extract_credential
 
@@ -156,7 +170,7 @@ def _extract_baked(data: bytes, filename: str):
         # OB 2.0 baked assertions are accepted too: they are kept as unsigned legacy badges.
         return extract_credential(data, filename, allow_legacy=True)
     except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
+        raise _refused(plain_words(str(exc)), technical=str(exc)) from exc
 
 
 def _read_upload(data: bytes, filename: str) -> tuple[str, dict | str]:
@@ -170,15 +184,19 @@ def _read_upload(data: bytes, filename: str) -> tuple[str, dict | str]:
     try:
         text = data.decode("utf-8-sig").strip()
     except UnicodeDecodeError as exc:
-        raise ValidationError(
-            "This file is neither a credential (JSON or VC-JWT) nor a PNG or SVG badge image."
+        raise _refused(
+            "The file is not a credential: it is not text (JSON or a signed token), and not a PNG or "
+            "SVG badge image."
         ) from exc
     if _COMPACT_JWS.match(text):
         return ImportFormat.VC_JWT, text
     try:
         return ImportFormat.JSON_LD, json_text.loads(text)
     except VcError as exc:
-        raise ValidationError(f"This file is neither JSON nor a VC-JWT: {exc.reason}") from exc
+        if exc.reason.startswith(json_text.NOT_JSON_REASON):  # the parser's words are for technical details
+            raise _refused(NOT_A_CREDENTIAL, technical=exc.reason) from exc
+        message = f"The file cannot be read as a credential. {exc.reason}"
+        raise _refused(message, technical=exc.reason) from exc
 
 
 def _document_of(credential) -> dict:
@@ -186,13 +204,18 @@ def _document_of(credential) -> dict:
         try:
             _header, claims, _input, _signature = vc_jwt.decode_unverified(credential.strip())
         except VcError as exc:
-            raise ValidationError(f"This VC-JWT cannot be read: {exc.reason}") from exc
+            raise _refused(
+                "The file looks like a signed token, but it cannot be read.", technical=exc.reason
+            ) from exc
         document = claims.get("vc")
         if not isinstance(document, dict):
-            raise ValidationError("This JWT holds no verifiable credential (it has no `vc` claim).")
+            raise _refused("The signed token holds no credential.", technical="The JWT has no `vc` claim.")
         return document
     if not isinstance(credential, dict):
-        raise ValidationError("A credential is a JSON object; this file holds something else.")
+        raise _refused(
+            "The file is JSON, but not a credential: a credential is one JSON object ({…}).",
+            technical=f"The JSON is a {type(credential).__name__}.",
+        )
     return credential
 
 
@@ -251,8 +274,9 @@ def external_credential_import(*, owner, data: bytes, original_name: str = "") -
         verdict, verification = ImportVerdict.LEGACY, None
     else:
         if not _is_credential(document):
-            raise ValidationError(
-                "This JSON is not a verifiable credential (its type does not include VerifiableCredential)."
+            raise _refused(
+                "The file is JSON, but not a verifiable credential: it does not say it is one.",
+                technical="Its type does not include VerifiableCredential.",
             )
         result = credential_verify(document_or_jwt=credential)
         verdict, verification = result.verdict, result.to_dict()

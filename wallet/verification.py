@@ -25,11 +25,12 @@ from vc.errors import DocumentError, VcError
 from vc.verify import Limits, VerificationResult
 
 from .baking import PNG_SIGNATURE, extract_credential
-from .display import CredentialView, credential_view
+from .display import CredentialView, credential_view, plain_words
 
 MAX_CREDENTIAL_BYTES = Limits().max_bytes
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 _CREDENTIAL_URL_NAMES = {"detail", "download_json", "download_jwt"}
+NOT_A_CREDENTIAL = "This is not a credential: it is not JSON and not a signed token."
 NOT_PUBLIC = (
     "No credential of this portal is public at that link: a credential is shown only to its learner and "
     "its institution's staff. Ask the learner for a share link, or for the credential file to upload here."
@@ -183,17 +184,24 @@ def credential_from_text(text: str) -> dict | str:
         try:
             vc_jwt.decode_unverified(text)
         except VcError as exc:
-            raise SubmissionError(f"This VC-JWT cannot be read: {exc.reason}") from exc
+            raise SubmissionError(
+                "This looks like a signed token, but it cannot be read.", extra={"jwt_error": exc.reason}
+            ) from exc
         return text
     try:
         value = json_text.loads(text)
     except DocumentError as exc:
+        # The parser's own words ("Expecting value: line 1 column 1") are for technical details.
+        not_json = exc.reason.startswith(json_text.NOT_JSON_REASON)
         raise SubmissionError(
-            f"This is neither JSON nor a VC-JWT: {exc.reason}",
+            NOT_A_CREDENTIAL if not_json else f"This cannot be read as a credential. {exc.reason}",
             extra={"json_error": exc.reason},
         ) from exc
     if not isinstance(value, dict):
-        raise SubmissionError("A credential is a JSON object ({…}); this JSON is something else.")
+        raise SubmissionError(
+            "This is JSON, but not a credential: a credential is one JSON object ({…}).",
+            extra={"json_error": f"The JSON is a {type(value).__name__}."},
+        )
     return value
 
 
@@ -206,7 +214,8 @@ def credential_from_file(*, data: bytes, filename: str = "") -> dict | str:
     if data.startswith(b"%PDF-") or filename.lower().endswith(".pdf"):
         raise SubmissionError(
             "PDF files are not supported yet: the portal's PDF companion is still to come. Upload the "
-            "credential's JSON or VC-JWT file, or a baked PNG or SVG badge, instead.",
+            "credential's JSON file or signed token, or a badge image (PNG or SVG) with the credential "
+            "inside, instead.",
             status=415,
         )
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -214,12 +223,13 @@ def credential_from_file(*, data: bytes, filename: str = "") -> dict | str:
         try:
             return extract_credential(data, filename)
         except ValueError as exc:
-            raise SubmissionError(str(exc)) from exc
+            raise SubmissionError(plain_words(str(exc)), extra={"image_error": str(exc)}) from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SubmissionError(
-            "This file is neither a credential (JSON or VC-JWT text) nor a PNG or SVG badge image.",
+            "The file is not a credential: it is not text (JSON or a signed token), and not a PNG or SVG "
+            "badge image.",
             status=415,
         ) from None
     return credential_from_text(text)

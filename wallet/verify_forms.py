@@ -1,4 +1,7 @@
-"""The /verify/ form: pasted JSON or VC-JWT, or an uploaded file, read into one credential."""
+"""The /verify/ form: pasted JSON or VC-JWT, or an uploaded file, read into one credential.
+
+A refusal's message is for a person; its exact reasons (a parser's words) are in `error_details`.
+"""
 
 from django import forms
 
@@ -14,7 +17,7 @@ from .verification import (
 
 class VerifyForm(forms.Form):
     credential_text = forms.CharField(
-        label="Paste a credential (JSON) or a VC-JWT",
+        label="Paste a credential (JSON or a signed token)",
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
@@ -23,9 +26,10 @@ class VerifyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.error_details: list[str] = []
         self.fields["credential_file"].help_text = (
-            f"A credential's JSON or VC-JWT file, or a baked PNG or SVG badge, up to {upload_max_text()}. "
-            "PDF companions are not supported yet."
+            "A credential's JSON file or signed token (JWT), or a badge image (PNG or SVG) with the "
+            f"credential inside, up to {upload_max_text()}. PDF companions are not supported yet."
         )
 
     def clean(self):
@@ -47,6 +51,7 @@ class VerifyForm(forms.Form):
                 cleaned["credential"] = credential_from_text(text)
         except SubmissionError as exc:
             self.add_error("credential_file" if upload else "credential_text", exc.message)
+            self.error_details = [str(value) for key, value in exc.extra.items() if key.endswith("_error")]
         return cleaned
 
 

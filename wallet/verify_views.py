@@ -32,6 +32,7 @@ def verify(request):
         form = VerifyForm(request.POST, request.FILES)
         if form.is_valid():
             verifications = [verification_of(credential=form.cleaned_data["credential"])]
+            form = VerifyForm()  # "Verify another credential" starts empty
         else:
             status = 400
     else:

@@ -17,7 +17,7 @@ from credentials.models import CredentialState, IssuedCredential
 from credentials.verification import issued_credential_verify
 
 from . import selectors, services
-from .display import credential_view
+from .display import credential_view, verdict_summary
 from .forms import DashboardFilterForm, ImportForm, ShareLinkForm, ShareRecipientCheckForm
 from .models import ExternalCredential, ShareLink
 from .verification import recipient_email_matches_every
@@ -199,15 +199,24 @@ def share_detail(request, share_id):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def share_revoke(request, share_id):
+    """Revoking asks first: the page says what happens, and only its POST with confirm=yes revokes."""
     share = _or_404(selectors.share_of_user, user=request.user, share_id=share_id)
-    services.share_link_revoke(share=share, actor=request.user)
-    messages.success(
-        request, "The link is revoked: it no longer shows anything. Your credentials are unaffected."
+    if not share.is_active:
+        return redirect(share)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        services.share_link_revoke(share=share, actor=request.user)
+        messages.success(
+            request, "The link is revoked: it no longer shows anything. Your credentials are unaffected."
+        )
+        return redirect(share)
+    return render(
+        request,
+        "wallet/share_revoke_confirm.html",
+        {"share": share, "credentials": selectors.share_credentials(share=share)},
     )
-    return redirect(share)
 
 
 # --- the public share page --------------------------------------------------------------------------
@@ -262,6 +271,12 @@ def share_public(request, token):
             email=email_form.cleaned_data["recipient_email"],
         )
     names = sorted({entry["credential"].learner.full_name for entry in entries}) if share.include_name else []
+    institutions = list(
+        {entry["credential"].institution_id: entry["credential"].institution for entry in entries}.values()
+    )
+    summary = verdict_summary(
+        [(entry["view"].name or entry["credential"].name, entry["result"]) for entry in entries]
+    )
     return _private(
         render(
             request,
@@ -272,6 +287,8 @@ def share_public(request, token):
                 "clrs": list(share.clrs.all()),
                 "token": token,
                 "learner_names": names,
+                "institutions": institutions,
+                "summary": summary,
                 "email_form": email_form,
                 "email_checked": email_checked,
                 "email_match": email_match,
@@ -307,6 +324,7 @@ def share_clr(request, token, credential_id):
 @require_http_methods(["GET", "POST"])
 @login_required
 def imports(request):
+    error_details: list[str] = []
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -320,6 +338,7 @@ def imports(request):
                 return redirect("wallet:record", credential_id=exc.credential.id)
             except ValidationError as exc:
                 form.add_error("file", exc)
+                error_details = services.import_error_details(exc)
             else:
                 if not external.is_kept:
                     messages.warning(
@@ -331,7 +350,11 @@ def imports(request):
     else:
         form = ImportForm()
     kept = [e for e in selectors.imports_of_user(user=request.user) if e.is_kept]
-    return render(request, "wallet/imports.html", {"form": form, "imports": kept})
+    return render(
+        request,
+        "wallet/imports.html",
+        {"form": form, "imports": kept, "import_error_details": error_details},
+    )
 
 
 @require_GET

@@ -152,7 +152,7 @@ def test_files_over_the_size_limit_or_that_are_not_credentials_are_refused_with_
     big = _upload(client, "huge.json", b"{" + b" " * (5 * 1024 * 1024) + b"}")
     assert "over the limit of 5,242,880 bytes (5 MB)" in _text(big)
     not_json = _upload(client, "notes.txt", "hello, world")
-    assert "neither JSON nor a VC-JWT" in _text(not_json)
+    assert "The file is not a credential: it is not JSON and not a signed token." in _text(not_json)
     not_credential = _upload(client, "data.json", {"name": "just data"})
     assert "not a verifiable credential" in _text(not_credential)
     plain_png = io.BytesIO()

@@ -153,7 +153,7 @@ def test_revoking_a_share_stops_it_at_once_and_leaves_the_credentials_valid(
     share, path = share_of_two
     [clr] = share.clrs.all()
     login(student_user)
-    response = client.post(f"/wallet/shares/{share.id}/revoke")
+    response = client.post(f"/wallet/shares/{share.id}/revoke", {"confirm": "yes"})
     assert response.status_code == 302
     assert "Revoked" in _text(client.get("/wallet/shares/"))
     client.logout()
@@ -167,6 +167,37 @@ def test_revoking_a_share_stops_it_at_once_and_leaves_the_credentials_valid(
     share.refresh_from_db()
     assert share.view_count == 0
     assert credential_verify(document_or_jwt=issued["intro"].document).verdict == "verified"
+
+
+def test_revoking_asks_first_and_says_what_will_happen(client, login, student_user, share_of_two):
+    share, path = share_of_two
+    login(student_user)
+    detail = client.get(f"/wallet/shares/{share.id}/").content.decode()
+    assert f'href="/wallet/shares/{share.id}/revoke"' in detail  # the button leads to the question
+    question = client.get(f"/wallet/shares/{share.id}/revoke")
+    assert question.status_code == 200
+    text = _text(question)
+    assert "Anyone with the link will no longer see these records" in text
+    assert "Introduction to Programming" in text and "Software Engineering" in text
+    page = question.content.decode()
+    assert 'name="confirm" value="yes"' in page and 'method="post"' in page
+    share.refresh_from_db()
+    assert share.is_active, "asking revoked the link"
+    client.logout()
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("data", [{}, {"confirm": "no"}, {"confirm": "on"}, {"confirm": "YES "}])
+def test_a_post_without_confirm_yes_revokes_nothing(client, login, student_user, share_of_two, data):
+    share, path = share_of_two
+    login(student_user)
+    response = client.post(f"/wallet/shares/{share.id}/revoke", data)
+    assert response.status_code == 200
+    assert "Anyone with the link will no longer see these records" in _text(response)
+    share.refresh_from_db()
+    assert share.is_active and share.revoked_at is None
+    client.logout()
+    assert client.get(path).status_code == 200
 
 
 def test_an_expired_share_shows_a_page_saying_so(client, share_of_two):
@@ -208,7 +239,9 @@ def test_a_student_cannot_see_or_revoke_another_students_share(client, login, ot
     share, _path = share_of_two
     login(other_student)
     assert client.get(f"/wallet/shares/{share.id}/").status_code == 404
+    assert client.get(f"/wallet/shares/{share.id}/revoke").status_code == 404
     assert client.post(f"/wallet/shares/{share.id}/revoke").status_code == 404
+    assert client.post(f"/wallet/shares/{share.id}/revoke", {"confirm": "yes"}).status_code == 404
     assert "Acme" not in _text(client.get("/wallet/shares/"))
     share.refresh_from_db()
     assert share.is_active

@@ -186,7 +186,8 @@ def test_the_api_answers_bad_input_with_400_and_a_message(client):
 
     assert not_json.status_code == 400
     assert set(not_json.json()) == {"message", "extra"}
-    assert "neither JSON nor a VC-JWT" in not_json.json()["message"]
+    assert not_json.json()["message"] == "This is not a credential: it is not JSON and not a signed token."
+    assert "Expecting value" in not_json.json()["extra"]["json_error"]  # the parser's words, for programs
     assert array.status_code == 400
     assert "JSON object" in array.json()["message"]
     assert empty.status_code == 400
@@ -326,7 +327,7 @@ def test_the_page_explains_input_it_cannot_read(client):
     )
 
     assert garbage.status_code == 400
-    assert "neither JSON nor a VC-JWT" in garbage.content.decode()
+    assert "This is not a credential: it is not JSON and not a signed token." in garbage.content.decode()
     assert 'aria-invalid="true"' in garbage.content.decode()
     assert "Nothing was given to verify" in nothing.content.decode()
     assert "PDF files are not supported yet" in pdf.content.decode()
