@@ -1,10 +1,12 @@
 """One error shape at the API boundary, {"message": ..., "extra": {...}}; pages say the same to a person."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -51,3 +53,27 @@ def server_error(request):
 
 def bad_request(request, exception=None):
     return render(request, "errors/400.html", status=400)
+
+
+class FriendlyNotFoundMiddleware:
+    """Under DEBUG too, a person who reaches no page sees the portal's 404 page, not Django's technical one.
+
+    Without DEBUG, handler404 already answers so; with it, Django shows its URL list instead. The last
+    middleware, so the header knows who is signed in and CommonMiddleware can still append a slash.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.DEBUG:
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404:
+                return page_not_found(request)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None

@@ -1,12 +1,18 @@
 import mimetypes
 import posixpath
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import storages
 from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from achievements import claims
+from institutions.models import Role
+
+from . import home as homes
 
 # The folders of public assets in STORAGES["default"]: achievement images and institution logos. Nothing
 # else under MEDIA_ROOT is served (such as SIS or evidence files left there before move_private_files).
@@ -15,7 +21,38 @@ PUBLIC_MEDIA_FOLDERS = ("achievements/images/", "institutions/logos/")
 
 @require_GET
 def home(request):
-    return render(request, "home.html")
+    """The home of the person's current context: their record, a registrar's or admin's desk, or the intro."""
+    if not request.user.is_authenticated:
+        return render(request, "home/anonymous.html")
+    context = homes.current_context(request=request)
+    if context is None:
+        waiting = claims.learners_claimable(request.user).count()
+        return render(request, "home/no_role.html", {"waiting": waiting})
+    if context.is_student:
+        return redirect("wallet:dashboard")
+    page = {"context": context, "links": homes.home_links(context=context)}
+    if context.role == Role.REGISTRAR:
+        return render(
+            request,
+            "home/registrar.html",
+            {**page, "desk": homes.registrar_home(institution=context.institution)},
+        )
+    if context.role == Role.ADMIN:
+        return render(
+            request, "home/admin.html", {**page, "health": homes.admin_home(institution=context.institution)}
+        )
+    return render(request, "home/advisor.html", page)
+
+
+@require_POST
+@login_required
+def switch_context(request):
+    """Work in another of one's roles: the choice is kept for the session, and its home opens."""
+    try:
+        homes.context_choose(request=request, key=request.POST.get("context", ""))
+    except homes.NotYourContext as refused:
+        return render(request, "errors/400.html", {"message": str(refused)}, status=400)
+    return redirect("home")
 
 
 @require_GET

@@ -36,7 +36,9 @@ def test_uploading_a_tampered_credential_shows_not_valid_and_names_the_failing_c
 
 def test_pasting_a_valid_credential_shows_verified_with_every_check_passed(page, portal):
     page.goto("/verify/")
-    page.get_by_label("Paste a credential (JSON) or a VC-JWT").fill(json.dumps(portal.signed_credential))
+    page.get_by_label("Paste a credential (JSON or a signed token)").fill(
+        json.dumps(portal.signed_credential)
+    )
     page.get_by_role("button", name="Verify", exact=True).click()
 
     verdict = page.locator(".verify-result .verdict").first
@@ -51,7 +53,7 @@ def test_pasting_a_valid_credential_shows_verified_with_every_check_passed(page,
 def test_the_verify_page_works_with_the_keyboard_alone(page, portal):
     """Without a mouse: tab to the text area, paste, tab to the button and press Enter."""
     page.goto("/verify/")
-    field = page.get_by_label("Paste a credential (JSON) or a VC-JWT")
+    field = page.get_by_label("Paste a credential (JSON or a signed token)")
     for _ in range(30):
         page.keyboard.press("Tab")
         if field.evaluate("element => element === document.activeElement"):
@@ -79,22 +81,24 @@ def test_the_verify_page_has_no_serious_accessibility_problems_empty_or_with_a_v
 
     tampered = copy.deepcopy(portal.signed_credential)
     tampered["validFrom"] = "2001-01-01T00:00:00Z"
-    page.get_by_label("Paste a credential (JSON) or a VC-JWT").fill(json.dumps(tampered))
+    page.get_by_label("Paste a credential (JSON or a signed token)").fill(json.dumps(tampered))
     page.get_by_role("button", name="Verify", exact=True).click()
     page.locator(".verify-result .verdict").first.wait_for()
     assert_accessible(page, "verify-not-valid")
 
     page.goto("/verify/")
-    page.get_by_label("Paste a credential (JSON) or a VC-JWT").fill("this is not a credential")
+    page.get_by_label("Paste a credential (JSON or a signed token)").fill("this is not a credential")
     page.get_by_role("button", name="Verify", exact=True).click()
-    assert "neither JSON nor a VC-JWT" in page.locator("#credential_text-errors").inner_text()
+    assert "it is not JSON and not a signed token" in page.locator("#credential_text-errors").inner_text()
     assert_accessible(page, "verify-form-error")
 
 
 def test_the_verify_page_looks_right_on_a_phone(new_context, portal):
     phone = new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True).new_page()
     phone.goto("/verify/")
-    phone.get_by_label("Paste a credential (JSON) or a VC-JWT").fill(json.dumps(portal.signed_credential))
+    phone.get_by_label("Paste a credential (JSON or a signed token)").fill(
+        json.dumps(portal.signed_credential)
+    )
     phone.get_by_role("button", name="Verify", exact=True).click()
     phone.locator(".verify-result .verdict").first.wait_for()
 
@@ -115,7 +119,7 @@ def test_a_credential_whose_status_list_is_elsewhere_shows_could_not_check_in_wo
     foreign = data_integrity.sign(unsigned, private_key=private_key, verification_method=f"{did}#{did[8:]}")
 
     page.goto("/verify/")
-    page.get_by_label("Paste a credential (JSON) or a VC-JWT").fill(json.dumps(foreign))
+    page.get_by_label("Paste a credential (JSON or a signed token)").fill(json.dumps(foreign))
     page.get_by_role("button", name="Verify", exact=True).click()
 
     verdict = page.locator(".verify-result .verdict").first

@@ -58,19 +58,24 @@ def test_a_student_shares_three_records_a_stranger_sees_them_verified_and_the_re
     # A stranger, in a fresh browser context with no cookies, opens the link.
     stranger = new_context().new_page()
     stranger.goto(share_url)
-    records = stranger.locator("article.shared-credential")
+    # A summary first (who, which institution, the verdict of all), then one row per record.
+    assert "All 3 records are intact" in stranger.locator(".share-summary").inner_text()
+    records = stranger.locator("tr.shared-credential")
     assert records.count() == 3
     for index in range(3):
-        header = records.nth(index).locator("header")
-        assert "Verified" in header.inner_text(), f"record {index + 1} is not shown as verified"
-    shown = stranger.locator("article.shared-credential h2").all_inner_texts()
+        assert "Verified" in records.nth(index).inner_text(), f"record {index + 1} is not shown as verified"
+    shown = stranger.locator("tr.shared-credential .name").all_inner_texts()
     assert all(any(name.strip() in label for label in chosen) for name in shown), (shown, chosen)
     assert DEMO_STUDENT not in stranger.content()  # the link shows the records, not the account
     screenshot(stranger, "wallet-share-public")
     assert_accessible(stranger, "wallet-share-public")
 
-    # The student revokes the link; the stranger's next visit says it was revoked.
-    student.get_by_role("button", name="Revoke this link now").click()
+    # The student revokes the link, confirming first; the stranger's next visit says it was revoked.
+    student.get_by_role("button", name="Revoke this link").click()
+    student.wait_for_load_state("load")
+    assert "Anyone with the link will no longer see these records" in student.locator("main").inner_text()
+    assert stranger.goto(share_url).status == 200, "asking to confirm revoked the link"
+    student.get_by_role("button", name="Yes, revoke the link").click()
     student.wait_for_load_state("load")
     assert "Revoked" in student.locator("main").inner_text()
 
@@ -79,7 +84,7 @@ def test_a_student_shares_three_records_a_stranger_sees_them_verified_and_the_re
     assert stranger.get_by_role("heading", name="This share link no longer works").is_visible()
     assert "revoked" in stranger.locator("main").inner_text()
     assert "unaffected" in stranger.locator("main").inner_text()
-    assert stranger.locator("article.shared-credential").count() == 0
+    assert stranger.locator("tr.shared-credential").count() == 0
     screenshot(stranger, "wallet-share-revoked")
     assert_accessible(stranger, "wallet-share-revoked")
 
