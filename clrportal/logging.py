@@ -35,6 +35,8 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(/confirm-email/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
     # share links: /s/<token> and everything under it
     (re.compile(r"(/s/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
+    # Single-use links: a learner's invitation to claim their record, a staff member's to join.
+    (re.compile(r"(/claim/|/invitations/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
     (
         re.compile(
             r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)",
@@ -44,6 +46,11 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     ),
     # Ed25519 private Multikey (multicodec 0x1300, base58btc): always starts with z3u2
     (re.compile(r"\bz3u2[1-9A-HJ-NP-Za-km-z]{30,}"), REDACTED),
+    # allauth's mail context, as Django's template logger prints it at DEBUG: {'key': '…', 'code': '…'}
+    (
+        re.compile(r"(['\"](?:key|code|uid|uidb36|activate_url|password_reset_url)['\"]\s*:\s*['\"])[^'\"]+"),
+        rf"\g<1>{REDACTED}",
+    ),
     # private members of a JWK
     (re.compile(r"(\"(?:d|p|q|dp|dq|qi|k)\"\s*:\s*\")[^\"]+"), rf"\g<1>{REDACTED}"),
     # user:password@ in any URL (database, broker, SMTP)

@@ -15,6 +15,7 @@ handler500 = "clrportal.errors.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("switch", views.switch_context, name="switch_context"),
     path("healthz", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("institutions/", include("institutions.urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", include("credentials.urls")),
     path("", include("wallet.urls")),
     path("", include("wallet.verify_urls")),
+    path("", include("wallet.claim_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Public assets (achievement images, logos); private files have views that check who asks.
     path("media/<path:path>", views.public_media, name="public_media"),

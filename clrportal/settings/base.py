@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "clrportal.errors.FriendlyNotFoundMiddleware",  # the portal's 404 page under DEBUG too
 ]
 
 # Content-Security-Policy (django-csp 4.x) on every response, uploaded and static files included: scripts
@@ -280,6 +281,16 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+# Progress of long work (an SIS import) told by a worker while its transaction is still open, so not
+# through the database: Redis when there is one, else files that every process on this machine reads.
+CACHES["progress"] = (
+    {**CACHES["default"], "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + "-progress"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "progress"),
+    }
+)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
@@ -321,7 +332,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(PORTAL_RESEND_INTERVAL),
         "options": {"expires": float(PORTAL_RESEND_INTERVAL)},
     },
+    "resume-imports": {
+        "task": "achievements.tasks.resume_imports",
+        "schedule": float(PORTAL_RESEND_INTERVAL),
+        "options": {"expires": float(PORTAL_RESEND_INTERVAL)},
+    },
+    "resend-queued-invitations": {
+        "task": "achievements.tasks.resend_queued_invitations",
+        "schedule": float(PORTAL_RESEND_INTERVAL),
+        "options": {"expires": float(PORTAL_RESEND_INTERVAL)},
+    },
 }
+# How long a learner's invitation to claim their record stays valid.
+PORTAL_CLAIM_INVITATION_DAYS = env_int("PORTAL_CLAIM_INVITATION_DAYS", 14, minimum=1)
 
 # Every handler redacts tokens, keys and passwords (clrportal/logging.py). Django's default config gives
 # the "django" loggers handlers of their own; here they propagate to ours, and runserver's request log

@@ -81,7 +81,7 @@ def test_the_broker_stopped_during_a_bulk_job_and_a_single_issuance_loses_nothin
     post_during_the_outage(
         client,
         f"/institutions/{slug}/credentials/{to_revoke.pk}/revoke",
-        {"reason": "Issued to the wrong learner"},
+        {"reason": "Issued to the wrong learner", "confirm": "yes"},
     )
     second_job = IssuanceJob.objects.exclude(pk=first_job.pk).get(institution=institution)
     assert second_job.total == 2  # the newcomer's other award and their CLR

@@ -79,6 +79,8 @@ def both(profile):
 RULES: dict[str, Rule] = {
     # --- project
     "home": get_only(PUBLIC),
+    # Choose which of one's roles to work in (clrportal/home.py); an empty form is a 400.
+    "switch_context": post_only(SIGNED_IN),
     "health": get_only(PUBLIC),
     "api-schema": get_only(PUBLIC),
     # Achievement images and logos only (tests/achievements/test_private_files.py).
@@ -92,6 +94,17 @@ RULES: dict[str, Rule] = {
     "institutions:settings": both(ADMIN_OF_A),
     "institutions:keys_rotate": post_only(ADMIN_OF_A),
     "institutions:key_compromise": post_only(ADMIN_OF_A),
+    # People and history (tests/institutions/test_members.py, test_audit_page.py): admins of A only.
+    "institutions:members": get_only(ADMIN_OF_A),
+    "institutions:member_invite": post_only(ADMIN_OF_A),
+    "institutions:invitation_revoke": post_only(ADMIN_OF_A),
+    "institutions:member_roles": post_only(ADMIN_OF_A),
+    "institutions:member_remove": post_only(ADMIN_OF_A),
+    "institutions:audit": get_only(ADMIN_OF_A),
+    "institutions:audit_csv": get_only(ADMIN_OF_A),
+    # A staff invitation link: an anonymous visitor sees what it offers and is asked to sign in; only the
+    # invited address (none of the matrix's people holds it) accepts it (tests/institutions/test_members.py).
+    "institutions:invitation_accept": Rule(get=_cells(F, anonymous=A), post=_cells(F, anonymous=L)),
     # --- achievements: registrars and admins of the institution in the URL
     "achievements:catalog": get_only(STAFF_OF_A),
     "achievements:create": both(STAFF_OF_A),
@@ -100,6 +113,7 @@ RULES: dict[str, Rule] = {
     "achievements:association_create": post_only(STAFF_OF_A),
     "achievements:association_delete": post_only(STAFF_OF_A),
     "achievements:learners": get_only(STAFF_OF_A),
+    "achievements:learners_invite": post_only(STAFF_OF_A),
     "achievements:learner": get_only(STAFF_OF_A),
     "achievements:learner_edit": post_only(STAFF_OF_A),
     "achievements:award_add": post_only(STAFF_OF_A),
@@ -107,6 +121,7 @@ RULES: dict[str, Rule] = {
     "achievements:imports": both(STAFF_OF_A),
     "achievements:import_preview": both(STAFF_OF_A),
     "achievements:import_file": get_only(STAFF_OF_A),
+    "achievements:import_changes": get_only(STAFF_OF_A),
     # --- credentials
     "credentials:detail": get_only(CREDENTIAL_OF_A1),
     "credentials:download_json": get_only(CREDENTIAL_OF_A1),
@@ -127,13 +142,17 @@ RULES: dict[str, Rule] = {
     "wallet:shares": get_only(SIGNED_IN),
     "wallet:share_new": both(SIGNED_IN),
     "wallet:share_detail": get_only(OWNED_BY_A1),
-    "wallet:share_revoke": post_only(OWNED_BY_A1),
+    "wallet:share_revoke": both(OWNED_BY_A1),  # GET: the confirmation; POST revokes with confirm=yes
     "wallet:imports": both(SIGNED_IN),
     "wallet:import_detail": get_only(OWNED_BY_A1),
     "wallet:import_confirm": post_only(OWNED_BY_A1),
     "wallet:import_delete": post_only(OWNED_BY_A1),
     "wallet:share_public": both(PUBLIC),  # POST: the recipient e-mail check of the page
     "wallet:share_clr": get_only(PUBLIC),
+    # Claiming a record: the invitation link is the authority (anyone holding it is asked to sign in and
+    # confirm); records waiting at a verified address are the signed-in person's own.
+    "claims:invitation": Rule(get=PUBLIC, post=SIGNED_IN),
+    "claims:waiting": both(SIGNED_IN),
     # --- verification: anyone
     "verify:page": both(PUBLIC),
     "verify:api": post_only(PUBLIC),
@@ -231,6 +250,8 @@ KWARG_BUILDERS = {
     "job_id": lambda world: world.a.job.id,
     "share_id": lambda world: world.a.share.id,
     "token": lambda world: world.a.share_token,
+    "member_id": lambda world: world.a.advisor.pk,
+    "claim_token": lambda world: world.claim_token,
     "achievement_id": lambda world: world.a.course.pk,
     "association_id": lambda world: world.a.association.pk,
     "run_id": lambda world: world.a.import_run.pk,
@@ -249,9 +270,12 @@ KWARG_BUILDERS = {
 KWARG_OVERRIDES = {
     ("wallet:share_clr", "credential_id"): lambda world: world.a.share_clr.id,
     ("account_reset_password_from_key", "key"): lambda world: world.password_reset_key,
+    ("institutions:invitation_accept", "token"): lambda world: world.staff_invitation_token,
 }
 # Keywords that name an institution's or a learner's own objects (not the institution itself).
-OBJECT_KWARGS = set(KWARG_BUILDERS) - {"slug", "purpose", "action", "key", "uidb36", "number", "token"}
+OBJECT_KWARGS = set(KWARG_BUILDERS) - {
+    "slug", "purpose", "action", "key", "uidb36", "number", "token", "claim_token"
+}  # fmt: skip
 
 
 class UnbuildableURL(Exception):

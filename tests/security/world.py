@@ -20,16 +20,18 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.files.base import ContentFile
 from django.test import TestCase
+from django.utils import timezone
 from PIL import Image
 
+from achievements import claims
 from achievements.imports import records_import
-from achievements.models import Evidence, ImportRun
+from achievements.models import Evidence, ImportRun, Learner, LearnerInvitation
 from achievements.services import association_create, award_create
 from credentials import services as credential_services
 from credentials.models import CredentialKind, IssuedCredential
 from credentials.status_lists import status_list_publish
 from institutions import services as institution_services
-from institutions.models import Role
+from institutions.models import Role, StaffInvitation
 from tests.factories import (
     OB2_ASSERTION,
     InstitutionFactory,
@@ -96,6 +98,8 @@ class World:
     email_confirmation_key: str = ""  # for student A1's (unverified) second address
     password_reset_uidb36: str = ""
     password_reset_key: str = ""
+    claim_token: str = ""  # a learner of A who has not claimed their record yet was sent this invitation
+    staff_invitation_token: str = ""  # A invites an address no one of the matrix holds to be an advisor
 
     def user(self, role: str):
         return self.users.get(role)
@@ -267,4 +271,19 @@ def build_world() -> World:
     world.email_confirmation_key = EmailConfirmationHMAC(pending).key
     world.password_reset_uidb36 = user_pk_to_url_str(a.students[0])
     world.password_reset_key = default_token_generator.make_token(a.students[0])
+    unclaimed = Learner.objects.create(
+        institution=a.institution, student_id="A-UNCLAIMED", given_name="Una", family_name="Claimed",
+        email="una.claimed@example.edu",
+    )  # fmt: skip
+    world.claim_token = "matrix-claim-token"
+    LearnerInvitation.objects.create(
+        learner=unclaimed, email=unclaimed.email, token_hash=claims.token_hash(world.claim_token),
+        sent_at=timezone.now(), expires_at=timezone.now() + datetime.timedelta(days=1),
+    )  # fmt: skip
+    world.staff_invitation_token = "matrix-staff-invitation-token"
+    StaffInvitation.objects.create(
+        institution=a.institution, email="new.advisor@example.edu", role=Role.ADVISOR,
+        token_hash=institution_services.invitation_token_hash(world.staff_invitation_token),
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )  # fmt: skip
     return world
