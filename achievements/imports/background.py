@@ -143,9 +143,8 @@ def _give_up(run: ImportRun, reason: str) -> None:
     run.save()
 
 
-def import_check(*, run_id: int) -> str | None:
-    """The dry run of a queued upload: its problems, and what importing it would change."""
-    run = _claim(run_id, expected={ImportStatus.QUEUED, ImportStatus.CHECKING}, status=ImportStatus.CHECKING)
+def _take_step(run_id: int, *, expected: set[str], status: str, dry_run: bool, failure: str) -> str | None:
+    run = _claim(run_id, expected=expected, status=status)
     if run is None:
         return None
     try:
@@ -155,43 +154,35 @@ def import_check(*, run_id: int) -> str | None:
                 stream=stream,
                 file_name=run.original_name,
                 file_format=run.file_format,
-                dry_run=True,
-                actor=run.uploaded_by,
+                dry_run=dry_run,
+                valid_only=run.valid_only and not dry_run,
+                actor=run.uploaded_by if dry_run else run.imported_by or run.uploaded_by,
                 run=run,
                 progress=_progress(run),
             )
     except (OperationalError, InterfaceError):
-        raise  # the task retries; the run stays "checking" for the sweep meanwhile
+        raise  # the task retries; the run keeps its status for the sweep meanwhile
     except Exception:
         # Any other failure is this file's: say so, keep nothing.
-        logger.exception("import run %s: the check failed", run.pk)
-        _give_up(run, "The file could not be checked: the checker stopped on it.")
+        logger.exception("import run %s: %s", run.pk, failure)
+        _give_up(run, failure)
     return run.status
+
+
+def import_check(*, run_id: int) -> str | None:
+    """The dry run of a queued upload: its problems, and what importing it would change."""
+    return _take_step(
+        run_id, expected={ImportStatus.QUEUED, ImportStatus.CHECKING}, status=ImportStatus.CHECKING,
+        dry_run=True, failure="The file could not be checked: the checker stopped on it.",
+    )  # fmt: skip
 
 
 def import_write(*, run_id: int) -> str | None:
     """Import a run the registrar confirmed, in one transaction, counting the rows written."""
-    run = _claim(run_id, expected={ImportStatus.IMPORTING}, status=ImportStatus.IMPORTING)
-    if run is None:
-        return None
-    try:
-        with run.file.open("rb") as stream:
-            records_import(
-                institution=run.institution,
-                stream=stream,
-                file_name=run.original_name,
-                file_format=run.file_format,
-                valid_only=run.valid_only,
-                actor=run.imported_by or run.uploaded_by,
-                run=run,
-                progress=_progress(run),
-            )
-    except (OperationalError, InterfaceError):
-        raise
-    except Exception:
-        logger.exception("import run %s: the import failed", run.pk)
-        _give_up(run, "The import stopped with an error.")
-    return run.status
+    return _take_step(
+        run_id, expected={ImportStatus.IMPORTING}, status=ImportStatus.IMPORTING, dry_run=False,
+        failure="The import stopped with an error.",
+    )  # fmt: skip
 
 
 def imports_resume(*, older_than: timedelta | None = None) -> int:
