@@ -362,10 +362,11 @@ def _check_well_formed(document: dict, token: str | None) -> Check:
     ):
         problems.append("it is a VC 1.1 credential without the issuanceDate that VC 1.1 requires")
     # Only bundled contexts are used: a remote context could change what the signed terms mean.
+    every_context = _contexts(document)
     unknown = sorted(
-        {c for c in _contexts(document) if isinstance(c, str) and c.split("#", 1)[0] not in BUNDLED_CONTEXTS}
+        {c for c in every_context if isinstance(c, str) and c.split("#", 1)[0] not in BUNDLED_CONTEXTS}
     )
-    unknown += sorted({"(not a URL or object)" for c in _contexts(document) if not isinstance(c, str | dict)})
+    unknown += sorted({"(not a URL or object)" for c in every_context if not isinstance(c, str | dict)})
     if unknown:
         problems.append(
             "it uses JSON-LD contexts this verifier does not hold and will not fetch: "
@@ -762,6 +763,19 @@ def _verify_nested(
                 FAILED,
                 f"The credential holds {len(items):,} credentials, over the limit of {limits.max_nested:,}; "
                 "they were not examined.",
+            ),
+            [],
+        )
+    budget = rdfc.active_budget()
+    if budget is not None and budget.used_up:
+        # The outer document used up the canonicalization steps: every proof inside would be refused
+        # at once too, so examining them would only spend time on an answer already known.
+        return (
+            Check(
+                "nested_credentials",
+                FAILED,
+                f"The {len(items):,} credentials inside were not examined: the credential is too complex to "
+                "check.",
             ),
             [],
         )
