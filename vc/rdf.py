@@ -19,7 +19,7 @@ import re
 
 from pyld.identifier_issuer import IdentifierIssuer
 
-from vc.rdfc import XSD_STRING, Quad, iri, literal
+from vc.rdfc import XSD_STRING, Quad, TooComplex, active_budget, iri, literal
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
@@ -86,6 +86,9 @@ class _Walk:
         self.repeated: list[Quad] = []
         # Relative IRIs met (they give no quads): signing and verifying refuse them, as jsonld.js's safe mode.
         self.relative: list[str] = []
+        self.budget = budget = active_budget()
+        self.max_blank_nodes = budget.max_blank_nodes if budget is not None else float("inf")
+        self.blank_nodes = 0
 
     def label(self, node_id: str) -> str:
         return self.issuer.get_id(node_id) if node_id[:2] == "_:" else node_id
@@ -113,7 +116,15 @@ class _Walk:
     def node(self, node: dict, graph: str | None) -> str:
         """Emit the quads of a node object in `graph` (None: a graph that is not output); return its id."""
         subject = node.get("@id")
-        subject = self.issuer.get_id() if subject is None else self.label(subject)
+        if subject is None:
+            subject = self.issuer.get_id()
+            self.blank_nodes += 1
+            if self.blank_nodes > self.max_blank_nodes:
+                # Counted as the walk goes: a document with too many is refused before its quads are made.
+                self.budget.refuse_everything()
+                raise TooComplex(f"it has over {self.max_blank_nodes:,} blank nodes, the limit")
+        else:
+            subject = self.label(subject)
         absolute = _absolute(subject)
         if not absolute:
             self.relative.append(subject)

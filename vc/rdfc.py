@@ -141,6 +141,10 @@ class Budget:
         self.used_up = True
         raise TooComplex(f"{why}: canonicalizing it takes more than the {self.steps:,} steps allowed")
 
+    def refuse_everything(self) -> None:
+        """A bound was passed: the rest of the verification under this budget is refused at once too."""
+        self.used_up = True
+
     def check_left(self) -> None:
         """TooComplex when an earlier canonicalization under this budget ran out of steps."""
         if self.used_up:  # everything later under the same budget is refused too, before any work
@@ -252,6 +256,7 @@ class _Canonicalizer:
                     if not listed or listed[-1] is not quad:
                         listed.append(quad)
         if len(self.quads_of) > budget.max_blank_nodes:
+            budget.refuse_everything()
             raise TooComplex(
                 f"it has {len(self.quads_of):,} blank nodes, over the limit of {budget.max_blank_nodes:,}"
             )

@@ -70,7 +70,8 @@ class Limits:
     # RDFC-1.0 4.4 (poison datasets). A portal-like CLR of 120 credentials: 13,500 quads, 2,200 blank
     # nodes, 50,000 steps and 0.5-0.8 s of processor time in all (a 2 MB one, about 3 times that).
     max_quads: int = 100_000
-    max_blank_nodes: int = 20_000
+    # A genuine 2 MB CLR (the max_bytes) has about 6,600; more is a ring or clique of poison.
+    max_blank_nodes: int = 10_000
     max_work: int = 300_000
     # A backstop, over twice what a genuine CLR of 120 credentials costs (poison is refused by the counts
     # and steps long before): at 1 s, such a CLR was refused on a busy machine.
