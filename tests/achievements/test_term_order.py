@@ -17,7 +17,7 @@ SAME_DAY = datetime.date(2024, 6, 1)
 def record_terms(client) -> list[str]:
     """The term headings of the learner's record at /wallet/, top to bottom."""
     html = client.get("/wallet/").content.decode()
-    return re.findall(r"<caption><h3>([^<]+)</h3></caption>", html)
+    return re.findall(r"<summary><h3>([^<]+)</h3>", html)
 
 
 def learner_page_terms(client, institution) -> list[str]:

@@ -88,7 +88,7 @@ def test_a_learners_pages_run_under_the_policy_with_nothing_blocked(recorded_con
     student = _log_in(context, DEMO_STUDENT)
 
     student.goto("/wallet/")
-    record_link = student.locator("table.term-table tbody tr a").first
+    record_link = student.locator("details.term[open] table.term-table tbody tr a").first
     record_link.click()
     student.wait_for_load_state("load")
     record_url = student.url
