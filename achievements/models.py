@@ -71,6 +71,8 @@ class Achievement(models.Model):
         "AchievementVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     retired = models.BooleanField(default=False, help_text="No longer offered; past awards stay valid.")
+    # Made for one learner's award (a verified co-curricular experience): not listed in the catalog.
+    personal = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -443,6 +445,12 @@ class Award(models.Model):
     activity_end_date = models.DateField(null=True, blank=True)
     awarded_date = models.DateField()
     narrative = models.TextField(blank=True)
+    # OB 3.0 AchievementSubject.role: the learner's role in it (e.g. Treasurer of a club).
+    role = models.CharField(max_length=200, blank=True)
+    # OB 3.0 AchievementSubject.source: who assessed the achievement on the issuer's behalf (an advisor).
+    assessor_id = models.CharField(max_length=200, blank=True, help_text="A URI naming the assessor.")
+    assessor_name = models.CharField(max_length=200, blank=True)
+    assessor_role = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=20, choices=AwardSource.choices, default=AwardSource.REGISTRAR)
     source_reference = models.CharField(
         max_length=200, blank=True, help_text="e.g. the import file and line."
@@ -494,6 +502,10 @@ class AwardResult(models.Model):
         RubricLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(max_length=20, choices=RESULT_STATUS_CHOICES, blank=True)
+    # The competency (a catalog achievement) this result is aligned to: OB 3.0 Result.alignment.
+    aligned_to = models.ForeignKey(
+        Achievement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["result_description__position", "pk"]

@@ -37,7 +37,9 @@ def achievements_for_catalog(
     include_retired: bool = False,
 ) -> QuerySet[Achievement]:
     """The institution's catalog, searched by code, name, description or tag, with award counts."""
-    achievements = Achievement.objects.filter(institution=institution).select_related("current_version")
+    achievements = Achievement.objects.filter(institution=institution, personal=False).select_related(
+        "current_version"
+    )
     if not include_retired:
         achievements = achievements.filter(retired=False)
     if query:

@@ -285,12 +285,15 @@ def award_create(
     narrative: str = "",
     evidence: list[dict] = (),
     source: str = AwardSource.REGISTRAR,
+    role: str = "",
+    assessor: dict | None = None,
     actor=None,
 ) -> Award:
     """Record one award under the achievement's current version.
 
-    `results`: [{"result_description": ResultDescription, "value": "A", "status": "", "achieved_level": …}];
-    or `result` / `result_status` alone, for the achievement's main result description (as the import does).
+    `results`: [{"result_description": ResultDescription, "value": "A", "status": "", "achieved_level": …,
+    "aligned_to": Achievement}]; or `result` / `result_status` alone, for the achievement's main result
+    description (as the import does). `assessor`: {"id", "name", "role"} of who assessed it (OB 3.0 source).
     """
     if learner.institution_id != achievement.institution_id:
         raise ValidationError("The learner and the achievement belong to different institutions.")
@@ -323,6 +326,10 @@ def award_create(
         awarded_date=awarded_date or activity_end_date or timezone.localdate(),
         narrative=narrative,
         source=source,
+        role=role,
+        assessor_id=(assessor or {}).get("id", ""),
+        assessor_name=(assessor or {}).get("name", ""),
+        assessor_role=(assessor or {}).get("role", ""),
     )
     award.full_clean()
     award.save()
@@ -347,6 +354,7 @@ def award_create(
             value=result.get("value", ""),
             status=status,
             achieved_level=level,
+            aligned_to=result.get("aligned_to"),
         )
     if award.is_attempt and award.credits_earned != 0:
         award.credits_earned = Decimal(0)

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from django.conf import settings
+from django.urls import reverse
 
-from achievements.models import Association, Award, Learner
+from achievements.models import Achievement, Association, Award, Learner
 from achievements.selectors import achievement_version_document
 from institutions.selectors import institution_profile
 from vc import documents as vcd
@@ -113,6 +114,23 @@ def _credits(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def _competency_alignment(competency: Achievement) -> vcd.Alignment:
+    """The Alignment of a result to a catalog competency: its own framework link, else the issuer's page."""
+    version = competency.current_version
+    framework = next(iter(version.alignments.all()), None)
+    url = framework.target_url if framework else settings.PORTAL_BASE_URL + reverse(
+        "institutions:profile", kwargs={"slug": competency.institution.slug}
+    )
+    return vcd.Alignment(
+        target_name=version.name,
+        target_url=url,
+        target_description=version.description or None,
+        target_framework=framework.target_framework or None if framework else None,
+        target_code=competency.human_code,
+        target_type="ceasn:Competency",
+    )
+
+
 def _results(award: Award) -> tuple[vcd.Result, ...]:
     return tuple(
         vcd.Result(
@@ -120,8 +138,18 @@ def _results(award: Award) -> tuple[vcd.Result, ...]:
             value=result.value or None,
             achieved_level=result.achieved_level.public_id if result.achieved_level_id else None,
             status=result.status or None,
+            alignments=(_competency_alignment(result.aligned_to),) if result.aligned_to_id else (),
         )
         for result in award.results.all()
+    )
+
+
+def _assessor(award: Award) -> vcd.Profile | None:
+    """OB 3.0 source: "the person, organization, or system that assessed the achievement"."""
+    if not award.assessor_id:
+        return None
+    return vcd.Profile(
+        id=award.assessor_id, name=award.assessor_name or None, description=award.assessor_role or None
     )
 
 
@@ -162,6 +190,8 @@ def achievement_credential_document(
         activity_start_date=_datetime(award.activity_start_date),
         activity_end_date=_datetime(award.activity_end_date),
         narrative=award.narrative or None,
+        role=award.role or None,
+        source=_assessor(award),
     )
     return vcd.achievement_credential(
         id=credential.url,

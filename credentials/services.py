@@ -378,6 +378,8 @@ def _achievement_rows(ids):
         )
         .prefetch_related(
             "award__results__result_description", "award__results__achieved_level", "award__evidence",
+            "award__results__aligned_to__current_version__alignments",
+            "award__results__aligned_to__institution",
         )
         .order_by("created_at", "pk")
     )  # fmt: skip

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "institutions",
     "achievements",
     "credentials",
+    "experiences",
     "wallet",
 ]
 
@@ -342,9 +343,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(PORTAL_RESEND_INTERVAL),
         "options": {"expires": float(PORTAL_RESEND_INTERVAL)},
     },
+    "sweep-supervisor-requests": {
+        "task": "experiences.tasks.sweep_supervisor_requests",
+        "schedule": float(PORTAL_RESEND_INTERVAL),
+        "options": {"expires": float(PORTAL_RESEND_INTERVAL)},
+    },
+    # Both are cheap and idempotent: the digest goes once a day per advisor, reminders once per deadline.
+    "send-advisor-digests": {"task": "experiences.tasks.send_advisor_digests", "schedule": 3600.0},
+    "sweep-experience-deadlines": {"task": "experiences.tasks.sweep_deadlines", "schedule": 3600.0},
 }
 # How long a learner's invitation to claim their record stays valid.
 PORTAL_CLAIM_INVITATION_DAYS = env_int("PORTAL_CLAIM_INVITATION_DAYS", 14, minimum=1)
+# An outside supervisor's link to attest an experience: how long it works, and when the one reminder goes.
+PORTAL_SUPERVISOR_LINK_DAYS = env_int("PORTAL_SUPERVISOR_LINK_DAYS", 14, minimum=1)
+PORTAL_SUPERVISOR_REMINDER_DAYS = env_int("PORTAL_SUPERVISOR_REMINDER_DAYS", 5, minimum=1)
+# Evidence a student uploads for an experience: at most this size, of these types (never served inline).
+PORTAL_EXPERIENCE_EVIDENCE_MAX_BYTES = env_int(
+    "PORTAL_EXPERIENCE_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1
+)
+PORTAL_EXPERIENCE_EVIDENCE_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain")
 
 # Every handler redacts tokens, keys and passwords (clrportal/logging.py). Django's default config gives
 # the "django" loggers handlers of their own; here they propagate to ours, and runserver's request log
