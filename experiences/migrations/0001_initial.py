@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('achievements', '0008_achievement_personal_award_assessor_id_and_more'),
+        ('achievements', '0008_awards_of_experiences'),
         ('institutions', '0004_staff_invitation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
