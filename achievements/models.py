@@ -72,7 +72,7 @@ class Achievement(models.Model):
     )
     retired = models.BooleanField(default=False, help_text="No longer offered; past awards stay valid.")
     # Made for one learner's award (a verified co-curricular experience): not listed in the catalog.
-    personal = models.BooleanField(default=False)
+    personal = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -446,11 +446,14 @@ class Award(models.Model):
     awarded_date = models.DateField()
     narrative = models.TextField(blank=True)
     # OB 3.0 AchievementSubject.role: the learner's role in it (e.g. Treasurer of a club).
-    role = models.CharField(max_length=200, blank=True)
+    # Database defaults too: the import's fast insert writes only the columns it knows.
+    role = models.CharField(max_length=200, blank=True, default="", db_default="")
     # OB 3.0 AchievementSubject.source: who assessed the achievement on the issuer's behalf (an advisor).
-    assessor_id = models.CharField(max_length=200, blank=True, help_text="A URI naming the assessor.")
-    assessor_name = models.CharField(max_length=200, blank=True)
-    assessor_role = models.CharField(max_length=200, blank=True)
+    assessor_id = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text="A URI naming the assessor."
+    )
+    assessor_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    assessor_role = models.CharField(max_length=200, blank=True, default="", db_default="")
     source = models.CharField(max_length=20, choices=AwardSource.choices, default=AwardSource.REGISTRAR)
     source_reference = models.CharField(
         max_length=200, blank=True, help_text="e.g. the import file and line."
