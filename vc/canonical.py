@@ -12,6 +12,7 @@ import hashlib
 import json
 import marshal
 import threading
+import types
 
 from cachetools import LRUCache
 from frozendict import frozendict
@@ -468,6 +469,38 @@ def _quads(processor: jsonld.JsonLdProcessor, document: dict, options: dict, rel
         )
 
 
+def _objects_without_iri_exceed(document: dict, limit: int) -> bool:
+    """Whether more than `limit` JSON objects (those in @context aside) have no IRI: no id, or a `_:` one.
+
+    Each is a blank node or a reference to one once expanded (value objects aside). A genuine CLR names
+    each of its blank nodes once (about 850 objects for 120 credentials, 2,500 for 2 MB); poison repeats
+    references to alike ones (a CLR nesting 20 rings of 800: 32,000).
+    """
+    count, stack = 0, [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            node_id = item.get("id", item.get("@id"))  # the VC contexts alias id to @id
+            if node_id is None or (isinstance(node_id, str) and node_id[:2] == "_:"):
+                count += "@value" not in item
+                if count > limit:
+                    return True
+            stack.extend(value for key, value in item.items() if key != "@context")
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _refuse_many_blank_nodes(document: dict, budget: rdfc.Budget) -> None:
+    """RDFC-1.0 4.4 on the JSON, before expansion: most of the work, and it grows with the blank nodes."""
+    if _objects_without_iri_exceed(document, budget.max_blank_nodes):
+        budget.refuse_everything()
+        raise rdfc.TooComplex(
+            f"it has over {budget.max_blank_nodes:,} objects without an IRI, each a blank node or a "
+            "reference to one, the limit; it was not expanded"
+        )
+
+
 def _normalize(
     processor: jsonld.JsonLdProcessor, document: dict, options: dict, relative: list | None = None
 ) -> str:
@@ -476,8 +509,9 @@ def _normalize(
         return processor.normalize(document, options)
     budget = _active_budget()
     try:
-        if budget is not None:  # out of steps already: not worth expanding
-            budget.check_left()
+        if budget is not None:
+            budget.check_left()  # out of steps already: not worth expanding
+            _refuse_many_blank_nodes(document, budget)
     except rdfc.TooComplex as exc:
         raise DocumentError(str(exc)) from exc
     try:
@@ -524,6 +558,27 @@ def _cyclic_gc_paused():
                 gc.enable()
 
 
+# --- room on the frame stack ------------------------------------------------------------------------
+#
+# CPython keeps Python frames in chunks of 16 KB and (3.11 here; fixed upstream in 2026, CPython
+# gh-142183) frees a chunk as soon as its last frame returns: a recursion that keeps crossing a chunk
+# boundary maps and unmaps memory on every call. pyld's expansion recurses about 1 KB per JSON level,
+# so canonicalizing a CLR took up to three times as long depending on how deep its caller happened to
+# be (gunicorn's request handling, say). A frame that asks for more room than a chunk holds starts a
+# new chunk of twice its size: canonicalization runs in the room left after it, whatever the caller's
+# depth.
+_STACK_ROOM_SLOTS = 15_385  # 8-byte slots: a 256 KB chunk, about 136 KB of it left after this frame
+
+
+def _call(function, *args):
+    return function(*args)
+
+
+_call_with_stack_room = types.FunctionType(
+    _call.__code__.replace(co_stacksize=_call.__code__.co_stacksize + _STACK_ROOM_SLOTS), globals()
+)
+
+
 def canonize(document: dict, *, safe: bool = False) -> str:
     """Canonical N-Quads (RDFC-1.0) of a JSON-LD document.
 
@@ -538,7 +593,8 @@ def canonize(document: dict, *, safe: bool = False) -> str:
     try:
         # RDF-CANON: RDFC-1.0 is URDNA2015 under its published name; same algorithm and output.
         with _cyclic_gc_paused():
-            result = _normalize(
+            result = _call_with_stack_room(
+                _normalize,
                 _processor(dropped),
                 document,
                 _options(algorithm="URDNA2015", format="application/n-quads"),

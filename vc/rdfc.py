@@ -17,7 +17,9 @@ Hostile input cannot make it run for ever. RDFC-1.0 (section 4.4 and its "datase
 consideration) lets an implementation bound the work Hash N-Degree Quads (4.8) spends on datasets whose
 blank nodes nothing tells apart; here:
 
-- a dataset with more quads or blank nodes than its `Budget` allows is refused before any hashing;
+- a dataset with more quads or blank nodes than its `Budget` allows is refused before any hashing
+  (vc.canonical refuses a document whose JSON has more objects without an IRI than that before it is
+  even expanded: expansion is most of the work);
 - so is one whose alike blank nodes (those sharing a first-degree hash) form connected groups that Hash
   N-Degree Quads would need more steps to separate than are left: it runs from every alike node and
   walks the whole group each time, so a ring of 800 needs over ten million steps and is refused at once;

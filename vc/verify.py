@@ -173,21 +173,28 @@ class _Refused(Exception):
         self.message = message
 
 
-def _depth_exceeds(value, limit: int) -> bool:
-    """Whether JSON nesting goes deeper than `limit` (iterative, so cycles and deep input are safe)."""
-    stack = [(value, 1)]
+def _survey(document, max_depth: int) -> tuple[bool, list]:
+    """(whether JSON nesting goes deeper than `max_depth`, every @context value in it): one iterative walk,
+    so cycles and deep input are safe."""
+    contexts: list = []
+    stack = [(document, 1, False)]
     while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > limit:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return False
+        item, depth, in_context = stack.pop()
+        if depth > max_depth:
+            return True, contexts
+        children = item.items() if isinstance(item, dict) else ((None, child) for child in item)
+        for key, child in children:
+            if key == "@context" and not in_context:
+                contexts += _as_list(child)
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1, in_context or key == "@context"))
+    return False, contexts
 
 
-def _check_shape(document, limits: Limits) -> None:
-    if _depth_exceeds(document, limits.max_depth):
+def _check_shape(document, limits: Limits) -> list:
+    """The document's @context values, once its depth and size are known to be within the limits."""
+    too_deep, contexts = _survey(document, limits.max_depth)
+    if too_deep:
         raise _Refused(
             f"The document is nested more than {limits.max_depth} levels deep; it was not examined."
         )
@@ -197,14 +204,16 @@ def _check_shape(document, limits: Limits) -> None:
         raise _Refused(f"The document is not plain JSON data ({exc}).") from exc
     if size > limits.max_bytes:
         raise _Refused(_too_large(size, limits))
+    return contexts
 
 
 def _too_large(size: int, limits: Limits) -> str:
     return f"The document is {size:,} bytes, over the {limits.max_bytes:,}-byte limit; it was not examined."
 
 
-def _read(document_or_jwt, limits: Limits) -> tuple[dict, str | None]:
-    """(credential, VC-JWT token or None) from a dict, JSON text/bytes or a compact JWS string."""
+def _read(document_or_jwt, limits: Limits) -> tuple[dict, str | None, list]:
+    """(credential, VC-JWT token or None, its @context values) from a dict, JSON text/bytes or a compact
+    JWS string."""
     value = document_or_jwt
     if isinstance(value, bytes | bytearray):
         if len(value) > limits.max_bytes:
@@ -226,16 +235,14 @@ def _read(document_or_jwt, limits: Limits) -> tuple[dict, str | None]:
             # OB 3.0 8.2.4.2: the credential travels in the `vc` claim.
             if not isinstance(credential, dict):
                 raise _Refused("The VC-JWT has no `vc` claim holding a credential object.")
-            _check_shape(credential, limits)
-            return credential, text
+            return credential, text, _check_shape(credential, limits)
         try:
             value = json_text.loads(text, max_depth=limits.max_depth)
         except DocumentError as exc:
             raise _Refused(f"The input is neither JSON nor a VC-JWT: {exc.reason}") from exc
     if not isinstance(value, dict):
         raise _Refused("A credential must be a JSON object; this input is not one.")
-    _check_shape(value, limits)
-    return value, None
+    return value, None, _check_shape(value, limits)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -337,7 +344,7 @@ def _reason(exc: Exception) -> str:
 # --- the checks --------------------------------------------------------------------------------
 
 
-def _check_well_formed(document: dict, token: str | None) -> Check:
+def _check_well_formed(document: dict, token: str | None, every_context: list) -> Check:
     problems = []
     types = _types(document)
     # VC 2.0 4.5: type must include VerifiableCredential.
@@ -363,7 +370,6 @@ def _check_well_formed(document: dict, token: str | None) -> Check:
     ):
         problems.append("it is a VC 1.1 credential without the issuanceDate that VC 1.1 requires")
     # Only bundled contexts are used: a remote context could change what the signed terms mean.
-    every_context = _contexts(document)
     unknown = sorted(
         {c for c in every_context if isinstance(c, str) and c.split("#", 1)[0] not in BUNDLED_CONTEXTS}
     )
@@ -781,7 +787,7 @@ def _verify_nested(
             [],
         )
     results = [
-        verify_credential(
+        _verify_nested_credential(
             item,
             resolver=resolver,
             fetch_status=fetch_status,
@@ -815,17 +821,49 @@ def verify_credential(
     except (ValueError, TypeError) as exc:
         raise ValueError(f"`now` is not a date-time: {now!r}") from exc
     try:
-        document, token = _read(document_or_jwt, limits)
+        document, token, contexts = _read(document_or_jwt, limits)
     except _Refused as exc:
         return VerificationResult([Check("well_formed", FAILED, exc.message)])
     except Exception as exc:
         return VerificationResult(
             [Check("well_formed", FAILED, f"The input could not be read ({type(exc).__name__}).")]
         )
+    return _verify(
+        document,
+        token,
+        contexts,
+        resolver=resolver,
+        fetch_status=fetch_status,
+        extra_status=extra_status,
+        moment=moment,
+        limits=limits,
+    )
 
+
+@_within_limits
+def _verify_nested_credential(item, *, now: datetime, **options) -> VerificationResult:
+    """A credential inside another, in the outer's budget. A JSON object there is not read again: it is
+    part of a document whose depth and size were checked."""
+    if not isinstance(item, dict):  # a VC-JWT, or not a credential at all
+        return verify_credential(item, now=now, **options)
+    return _verify(item, None, _contexts(item), moment=now, **options)
+
+
+def _verify(
+    document: dict,
+    token: str | None,
+    contexts: list,
+    *,
+    resolver: Resolver,
+    fetch_status,
+    extra_status,
+    moment: datetime,
+    limits: Limits,
+) -> VerificationResult:
+    """Every check of a credential that was read: `contexts` are its @context values."""
     memo = _MemoResolver(resolver)
     checks = [
-        _guard("well_formed", lambda: _check_well_formed(document, token)),
+        _guard("well_formed", lambda: _check_well_formed(document, token, contexts)),
         _guard("schema", lambda: _check_schema(document)),
     ]
     if token is None:

@@ -330,3 +330,10 @@ def test_achievements_shared_by_the_clrs_of_different_learners_are_remembered_an
     assert canonical.canonize(second, safe=True) == plain_pyld(second)
     # the three achievements the CLR lists and the three inside its (different) credentials
     assert canonical.embedded_stats()["hits"] - before == 6
+
+
+def test_canonicalization_runs_on_a_frame_stack_chunk_of_its_own():
+    # CPython gh-142183: a recursion crossing a 16 KB chunk boundary over and over maps and unmaps memory on
+    # every call. The frame canonize() runs under asks for more than a chunk holds, so it starts a new one.
+    assert canonical._call_with_stack_room.__code__.co_stacksize * 8 > 16 * 1024
+    assert canonical._call_with_stack_room(max, 1, 2) == 2

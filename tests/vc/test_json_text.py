@@ -28,3 +28,7 @@ def test_it_refuses_json_no_store_can_hold_and_says_why(text, reason):
 def test_brackets_inside_strings_do_not_count_as_nesting():
     value = json_text.loads('{"a": "' + "[{" * 100 + '\\"", "b": [[1.5]]}')
     assert value["b"] == [[1.5]]
+
+
+def test_an_escaped_backslash_before_u0000_is_text_not_a_nul():
+    assert json_text.loads('{"path": "C:\\\\u0000"}') == {"path": "C:\\u0000"}

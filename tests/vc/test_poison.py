@@ -15,8 +15,8 @@ import pytest
 from tests.vc import poison
 from tests.vc.portal_like import portal_achievement, portal_credential
 from tests.vc.test_rdfc import random_dataset
+from vc import canonical, did, keys, rdfc
 from vc import data_integrity as di
-from vc import did, keys, rdfc
 from vc import documents as d
 from vc.verify import COULD_NOT, FAILED, NOT_VALID, PASSED, VERIFIED, Limits, verify_credential
 
@@ -225,14 +225,67 @@ def test_a_genuinely_signed_poison_credential_is_refused_once_its_work_is_over_t
     assert "50,000 steps" in refused.check("proof").message
 
 
-def test_a_credential_over_the_blank_node_limit_is_refused_with_the_count(signer):
+def expansions(monkeypatch) -> list:
+    calls: list = []
+    original = canonical._MemoProcessor.expand
+
+    def counting(self, document, options):
+        calls.append(document.get("id"))
+        return original(self, document, options)
+
+    monkeypatch.setattr(canonical._MemoProcessor, "expand", counting)
+    return calls
+
+
+def test_a_credential_over_the_blank_node_limit_is_refused_with_the_count_before_expansion(
+    signer, monkeypatch
+):
     _, issuer, vm = signer
     document = poison.with_fake_proof(poison.credential(poison.ring(800), issuer), vm)
+    expanded = expansions(monkeypatch)
+
+    result = verify(document, limits=Limits(max_blank_nodes=500))
+
+    assert result.verdict == NOT_VALID
+    assert (
+        "too complex to check (it has over 500 objects without an IRI, each a blank node or a reference to "
+        "one, the limit; it was not expanded)" in result.check("proof").message
+    )
+    assert expanded == []
+
+
+def test_blank_nodes_the_json_does_not_show_are_counted_once_the_quads_exist(signer):
+    _, issuer, vm = signer
+    document = poison.with_fake_proof(poison.credential([], issuer), vm)
+    # A list of 600 strings is one JSON array, but 600 blank nodes (rdf:first / rdf:rest) in RDF.
+    document["@context"] = [poison.V2, poison.OB, {"nodes": {"@id": f"{EX}nodes", "@container": "@list"}}]
+    document["credentialSubject"]["nodes"] = [str(i) for i in range(600)]
 
     result = verify(document, limits=Limits(max_blank_nodes=500))
 
     assert result.verdict == NOT_VALID
     assert "blank nodes, over the limit of 500" in result.check("proof").message
+
+
+@pytest.mark.parametrize(
+    "name", ["CLR nesting 20 rings of 800 (own labels)", "CLR nesting 20 rings of 800 (same labels)"]
+)
+def test_a_clr_nesting_20_symmetric_rings_is_refused_before_expansion(signer, monkeypatch, name):
+    # 20 x 1,600 ring objects; with the same labels they name only 800 blank nodes, but each reference is
+    # expanded and walked all the same.
+    _, issuer, vm = signer
+    document = poison.CORPUS[name](issuer, vm)
+    expanded = expansions(monkeypatch)
+
+    result = verify(document)
+
+    assert result.verdict == NOT_VALID
+    proof = result.check("proof")
+    assert "too complex to check (it has over 10,000 objects without an IRI" in proof.message
+    assert expanded == []
+    # Nothing inside is examined either: each would be refused at once.
+    assert result.nested == []
+    assert "20 credentials inside were not examined" in result.check("nested_credentials").message
 
 
 @pytest.fixture(scope="module")
@@ -268,6 +321,11 @@ def test_a_clr_of_120_real_credentials_stays_far_within_the_default_limits(clr_o
         "nested_credentials",
     }
     assert budget.spent < limits.max_work / 3
+
+
+def test_a_clr_of_120_real_credentials_has_under_a_tenth_of_the_objects_without_an_iri_allowed(clr_of_120):
+    # A genuine credential names each of its blank nodes once (proofs, criteria, results...).
+    assert not canonical._objects_without_iri_exceed(clr_of_120, Limits().max_blank_nodes // 10)
 
 
 def test_past_the_deadline_the_remaining_nested_credentials_are_could_not_check_not_examined(signer):

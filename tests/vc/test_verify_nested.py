@@ -1,7 +1,7 @@
 """The nested_credentials check is made from the nested results, after every status lookup (issue 10)."""
 
 from vc import data_integrity as di
-from vc import did, keys
+from vc import did, keys, verify
 from vc.documents import CLR_CONTEXT
 from vc.verify import FAILED, PASSED, Check, VerificationResult, nested_summary, verify_credential
 
@@ -78,3 +78,23 @@ def test_an_extra_status_lookup_is_asked_at_every_level_before_the_summary_is_ma
     assert result.nested[1].verdict == "verified", result.nested[1].to_dict()
     assert result.check("nested_credentials").message == "1 of 2 credentials inside is suspended: Algorithms."
     assert result.verdict == "not_valid"
+
+
+def test_a_credential_inside_is_not_read_again_but_its_own_contexts_are_checked(monkeypatch):
+    private_key = keys.generate_ed25519()
+    issuer = did.did_key_from_public(private_key.public_key())
+    method = f"{issuer}#{issuer.split(':')[-1]}"
+    good = _signed(private_key, method, issuer, "Algorithms")
+    remote = {**good, "@context": [*good["@context"], "https://example.org/remote-context"]}
+    outer = {**_signed(private_key, method, issuer, "Record", nested=[good]), "proof": []}
+    outer["credentialSubject"] = {**outer["credentialSubject"], "verifiableCredential": [good, remote]}
+    shapes = []
+    check_shape = verify._check_shape
+    monkeypatch.setattr(verify, "_check_shape", lambda *args: shapes.append(args) or check_shape(*args))
+
+    result = verify.verify_credential(outer, resolver=did.default_resolver())
+
+    assert len(shapes) == 1  # the CLR's depth and size bound everything inside it
+    assert result.nested[0].check("well_formed").status == PASSED
+    assert result.nested[1].check("well_formed").status == FAILED
+    assert "https://example.org/remote-context" in result.nested[1].check("well_formed").message
