@@ -281,8 +281,9 @@ def member_remove(request, member_id):
 
 
 def _private(response):
-    # The token is in the address: keep it out of Referer headers, caches and search engines.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: keep it out of other sites' Referer headers, caches and search engines.
+    # Not no-referrer: browsers would then post the accept form with `Origin: null`, which CSRF refuses.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
