@@ -130,6 +130,8 @@ def institution_links(slug: str) -> list[tuple[str, str | None]]:
     return [
         ("Settings", _url("institutions:settings", slug)),
         ("Members", _url("institutions:members", slug)),
+        ("Advising", _url("advising:queue", slug)),
+        ("Advisors", _url("advising:assignments", slug)),
         ("Audit log", _url("institutions:audit", slug)),
     ]
 
@@ -138,13 +140,20 @@ def nav_links(*, context: Context | None, path: str = "") -> list[NavLink]:
     """The header's links in this context; Verify is there for everyone."""
     pairs: list[tuple[str, str | None]] = []
     if context is not None and context.is_student:
-        pairs = [("My record", _url("wallet:dashboard")), ("Shares", _url("wallet:shares"))]
+        pairs = [
+            ("My record", _url("wallet:dashboard")),
+            ("Experiences", _url("experiences:list")),
+            ("Shares", _url("wallet:shares")),
+        ]
     elif context is not None and context.role == Role.REGISTRAR:
         pairs = records_links(context.institution.slug)
     elif context is not None and context.role == Role.ADMIN:
         pairs = institution_links(context.institution.slug) + records_links(context.institution.slug)
     elif context is not None and context.role == Role.ADVISOR:
-        pairs = [("Institution profile", _url("institutions:profile", context.institution.slug))]
+        pairs = [
+            ("Advising", _url("advising:queue", context.institution.slug)),
+            ("Institution profile", _url("institutions:profile", context.institution.slug)),
+        ]
     pairs.append(("Verify", _url("verify:page")))
     return _links(pairs, path)
 

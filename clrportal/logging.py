@@ -2,9 +2,9 @@
 
 - `RedactSecretsFilter`, installed on every handler in `settings.LOGGING` (and on the handlers a Celery
   worker sets up), rewrites each record with `redact`: the keys of password-reset and
-  email-confirmation links, share-link tokens, passwords, cookies, bearer tokens, credentials in URLs
-  and private keys (PEM, multibase, JWK) become `[redacted]`, in the message, its arguments and its
-  traceback.
+  email-confirmation links, share-link tokens, the tokens of single-use links (claim, staff invitation,
+  supervisor), passwords, cookies, bearer tokens, credentials in URLs and private keys (PEM, multibase,
+  JWK) become `[redacted]`, in the message, its arguments and its traceback.
 - `DevelopmentEmailBackend`, development's default email backend: each message is saved whole under
   `$PORTAL_VAR_DIR/mail/` and shown in the log, so redacted. Production refuses it (and the console
   backend) and needs `EMAIL_URL`.
@@ -35,8 +35,9 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(/confirm-email/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
     # share links: /s/<token> and everything under it
     (re.compile(r"(/s/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
-    # Single-use links: a learner's invitation to claim their record, a staff member's to join.
-    (re.compile(r"(/claim/|/invitations/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
+    # Single-use links: a learner's invitation to claim their record, a staff member's to join, an
+    # outside supervisor's to attest an experience.
+    (re.compile(r"(/claim/|/invitations/|/supervisors/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
     (
         re.compile(
             r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)",

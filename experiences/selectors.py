@@ -8,7 +8,7 @@ experience exists that they may not see.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from institutions.models import Institution, Role
 
@@ -16,11 +16,12 @@ from .models import REVIEW_STATES, Experience, ExperienceEvent, Visibility
 
 
 def experiences_for_staff(*, institution: Institution, user, roles) -> QuerySet[Experience]:
-    experiences = Experience.objects.filter(institution=institution)
+    # Nobody reviews their own experience, an admin who is also a student included.
+    experiences = Experience.objects.filter(institution=institution).exclude(learner__user=user)
     if Role.ADMIN in roles:
         return experiences
     if Role.ADVISOR in roles:
-        return experiences.filter(learner__advisor_assignments__advisor=user).exclude(learner__user=user)
+        return experiences.filter(learner__advisor_assignments__advisor=user)
     return experiences.none()
 
 
@@ -74,21 +75,25 @@ def advisor_queue(
 
     A fixed number of queries whatever the number of rows: one for the page, one for the counts.
     """
-    from django.db.models import Q
-
     visible = experiences_for_staff(institution=institution, user=user, roles=roles)
     filtered = visible
     if category:
         filtered = filtered.filter(category=category)
-    if learner_query:
+    # Each word must be the student id or part of a name: "Ada Love" finds Ada Lovelace.
+    for word in learner_query.split()[:5]:
         filtered = filtered.filter(
-            Q(learner__student_id__iexact=learner_query)
-            | Q(learner__family_name__icontains=learner_query)
-            | Q(learner__given_name__icontains=learner_query)
+            Q(learner__student_id__iexact=word)
+            | Q(learner__family_name__icontains=word)
+            | Q(learner__given_name__icontains=word)
         )
     counts = dict(filtered.order_by().values_list("state").annotate(n=Count("pk")))
     chosen = filtered.filter(state__in=states)
-    page = list(chosen.select_related("learner").order_by("submitted_at", "pk")[offset : offset + limit])
+    # Oldest submission first; never-submitted ones (none in the review states) last.
+    page = list(
+        chosen.select_related("learner").order_by(F("submitted_at").asc(nulls_last=True), "pk")[
+            offset : offset + limit
+        ]
+    )
     return Queue(
         experiences=page,
         count=sum(counts.get(state, 0) for state in states),

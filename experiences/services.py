@@ -8,7 +8,7 @@ nothing and says why) and writes its line of the timeline. Mail goes out from ta
 import contextlib
 import secrets
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -364,6 +364,7 @@ def _refuse_own(experience: Experience, actor) -> None:
 @transaction.atomic
 def annotation_add(*, experience: Experience, author, text: str, visibility: str) -> Annotation:
     experience = _locked(experience)
+    _refuse_own(experience, author)
     text = text.strip()
     if not text:
         raise ExperienceRefused({"text": "Write the note first."})
@@ -688,7 +689,13 @@ def deadline_sweep(*, today: date | None = None) -> dict[str, int]:
                 ExperiencePolicy.objects.filter(pk=policy.pk).update(reminded_for=policy.deadline)
                 counts["reminded"] += deadline_reminders_send(policy=policy)
         if today > policy.deadline:
-            expiring = Experience.objects.filter(institution=policy.institution, state__in=OPEN_STATES)
+            # Only what was recorded by the deadline: a draft started after it is not late for it.
+            deadline_ends = timezone.make_aware(
+                datetime.combine(policy.deadline + timedelta(days=1), time.min)
+            )
+            expiring = Experience.objects.filter(
+                institution=policy.institution, state__in=OPEN_STATES, created_at__lt=deadline_ends
+            )
             for experience in expiring.iterator():
                 with transaction.atomic():
                     experience = _locked(experience)
@@ -804,3 +811,33 @@ def competency_rubric_seed(*, institution: Institution, actor=None) -> int:
         )
         added += len(DEFAULT_LEVELS)
     return added
+
+
+# --- evidence ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def evidence_add(
+    *, experience: Experience, name: str = "", url: str = "", file=None, content_type: str = "", actor=None
+):
+    """A link or an uploaded file shown as evidence; only while the student may edit.
+
+    The caller has judged the file (size, and a type its bytes show: experiences.student_forms); it is
+    stored through the model's private storage.
+    """
+    from .models import ExperienceEvidence
+
+    experience = _locked(experience)
+    _require_state(experience, EDITABLE_STATES, "edited")
+    if bool(url) == bool(file):
+        raise ExperienceRefused("Give a link or a file.")
+    evidence = ExperienceEvidence(experience=experience, name=name.strip()[:200], url=url)
+    if file is not None:
+        evidence.file = file
+        evidence.content_type = content_type
+        evidence.size = file.size
+        evidence.name = evidence.name or (file.name or "")[:200]
+    evidence.full_clean(exclude=["experience", "file"])
+    evidence.save()
+    _event(experience, actor=actor, action="evidence_added", note=evidence.name or url)
+    return evidence

@@ -82,7 +82,7 @@ def test_seed_demo_builds_a_degree_certificate_competencies_and_transcripts(db):
     courses = Achievement.objects.filter(current_version__achievement_type="Course")
     assert courses.count() == 40
     types = Counter(Achievement.objects.values_list("current_version__achievement_type", flat=True))
-    assert types["Competency"] == 10 and types["Certificate"] == 1 and types["BachelorDegree"] == 1
+    assert types["Competency"] == 18 and types["Certificate"] == 1 and types["BachelorDegree"] == 1
     assert types["CoCurricular"] >= 3
     assert (
         Association.objects.filter(association_type="isPartOf", target__human_code=DEGREE_CODE).count() == 40

@@ -267,14 +267,16 @@ def test_the_admin_lands_on_the_institution_health(logged_in_page, portal):
     walk.check()
 
 
-def test_the_advisor_is_told_where_their_work_will_be_and_meets_a_friendly_403(logged_in_page, portal):
+def test_the_advisor_finds_their_queue_and_meets_a_friendly_403(logged_in_page, portal):
     advisor = logged_in_page(_email("advisor"), DEMO_PASSWORD)
     walk = Walk(advisor, "advisor")
     walk.visit("home", "/")
-    assert "will appear here" in advisor.locator("main").inner_text()
+    assert "Waiting for you" in advisor.locator("main").inner_text()
+    walk.one_click_away(f"/institutions/{SLUG}/advising/", "Advising queue")
     walk.one_click_away("/verify/", "Verify a record")
     walk.one_click_away(f"/institutions/{SLUG}/", "Institution profile")
-    walk.menu_has(f"/institutions/{SLUG}/", "/verify/")
+    walk.menu_has(f"/institutions/{SLUG}/advising/", f"/institutions/{SLUG}/", "/verify/")
+    walk.visit("queue", f"/institutions/{SLUG}/advising/")
     walk.visit("forbidden", f"/institutions/{SLUG}/catalog/", status=403)
     assert advisor.get_by_role("heading", name="This page is not open to you").is_visible()
     walk.check()

@@ -77,7 +77,8 @@ def test_an_advisor_is_told_where_their_queue_will_be_and_given_links_they_can_u
 ):
     login(advisor_user)
     page = client.get("/").content.decode()
-    assert "will appear here" in page
+    assert "Waiting for you" in page
+    assert f'href="{reverse("advising:queue", args=[institution.slug])}"' in page
     assert f'href="{reverse("institutions:profile", args=[institution.slug])}"' in page
     assert f'href="{reverse("verify:page")}"' in page
     assert f'href="{reverse("achievements:catalog", args=[institution.slug])}"' not in page

@@ -19,7 +19,9 @@ from .world import ROLES
 
 
 class Outcome(StrEnum):
-    ALLOWED = "allowed"  # the view ran: 2xx, a redirect that is not to a login page, or 400 for an empty form
+    # The view ran: 2xx, a redirect that is not to a login page, 400 for an empty form, or 409 for an action
+    # the object's state does not allow (the world's experience is submitted: its student cannot edit it).
+    ALLOWED = "allowed"
     LOGIN = "login redirect"
     FORBIDDEN = "403"
     NOT_FOUND = "404 (hidden)"
@@ -45,6 +47,11 @@ OWNED_BY_A1 = _cells(N, anonymous=L, student_a1=A)  # wallet objects: their owne
 # anonymous visitors included (nothing of a learner is public unless shared).
 CREDENTIAL_OF_A1 = _cells(N, student_a1=A, registrar_a=A, admin_a=A)
 NO_SUCH_METHOD = _cells(M)
+# Advising (experiences/advising_views.py): the institution's admins, and advisors for their assigned
+# students (advisor_a advises A1); the student's own experience is never among them.
+ADVISING_OF_A1 = _cells(F, anonymous=L, advisor_a=A, admin_a=A)
+# A student's own experience: theirs only; an uploaded evidence file also for who reviews the experience.
+EXPERIENCE_EVIDENCE_OF_A1 = _cells(N, anonymous=L, student_a1=A, advisor_a=A, admin_a=A)
 # allauth's TOTP and recovery-code pages for a signed-in person who has not set up two-factor.
 SIGNED_IN_WITHOUT_MFA_NOTHING_TO_SHOW = _cells(N, anonymous=L)
 # A page behind login_required that answers GET only: anonymous visitors are sent to log in first.
@@ -153,6 +160,34 @@ RULES: dict[str, Rule] = {
     # confirm); records waiting at a verified address are the signed-in person's own.
     "claims:invitation": Rule(get=PUBLIC, post=SIGNED_IN),
     "claims:waiting": both(SIGNED_IN),
+    # --- experiences: the student's own (tests/experiences/test_student_pages.py)
+    "experiences:list": get_only(SIGNED_IN),
+    "experiences:create": both(SIGNED_IN),
+    "experiences:mine": get_only(OWNED_BY_A1),
+    "experiences:edit": both(OWNED_BY_A1),
+    "experiences:hours_add": post_only(OWNED_BY_A1),
+    "experiences:evidence_add": post_only(OWNED_BY_A1),
+    "experiences:evidence_file": get_only(EXPERIENCE_EVIDENCE_OF_A1),
+    "experiences:submit": post_only(OWNED_BY_A1),
+    "experiences:supervisor_ask": post_only(OWNED_BY_A1),
+    # Advising (tests/experiences/test_advising_pages.py): an unassigned advisor gets 404 for the
+    # experience, a member without either role 403.
+    "advising:queue": get_only(ADVISING_OF_A1),
+    "advising:preferences": post_only(ADVISING_OF_A1),
+    "advising:review": get_only(ADVISING_OF_A1),
+    "advising:annotate": post_only(ADVISING_OF_A1),
+    "advising:verify": post_only(ADVISING_OF_A1),
+    "advising:request_changes": post_only(ADVISING_OF_A1),
+    "advising:decline": post_only(ADVISING_OF_A1),
+    "advising:supervisor_ask": post_only(ADVISING_OF_A1),
+    "advising:unverify": post_only(ADVISING_OF_A1),
+    "advising:reopen": post_only(ADMIN_OF_A),
+    "advising:assignments": both(ADMIN_OF_A),
+    "advising:assignments_import": post_only(ADMIN_OF_A),
+    "advising:assignment_remove": post_only(ADMIN_OF_A),
+    "advising:policy": both(ADMIN_OF_A),
+    # An outside supervisor's single-use link: the token is the authority, no account needed.
+    "supervisors:attest": both(PUBLIC),
     # --- verification: anyone
     "verify:page": both(PUBLIC),
     "verify:api": post_only(PUBLIC),
@@ -265,16 +300,20 @@ KWARG_BUILDERS = {
     "path": lambda world: world.a.institution.logo.name,
     "evidence_id": lambda world: world.a.evidence.uuid,
     "file_name": lambda world: world.a.evidence.file_name,
+    "experience_id": lambda world: world.a.experience.uuid,
+    "assignment_id": lambda world: world.a.assignment.pk,
+    "supervisor_token": lambda world: world.a.supervisor_token,
 }
 # Where a keyword means something else in one pattern.
 KWARG_OVERRIDES = {
     ("wallet:share_clr", "credential_id"): lambda world: world.a.share_clr.id,
     ("account_reset_password_from_key", "key"): lambda world: world.password_reset_key,
     ("institutions:invitation_accept", "token"): lambda world: world.staff_invitation_token,
+    ("experiences:evidence_file", "evidence_id"): lambda world: world.a.experience_evidence.uuid,
 }
 # Keywords that name an institution's or a learner's own objects (not the institution itself).
 OBJECT_KWARGS = set(KWARG_BUILDERS) - {
-    "slug", "purpose", "action", "key", "uidb36", "number", "token", "claim_token"
+    "slug", "purpose", "action", "key", "uidb36", "number", "token", "claim_token", "supervisor_token"
 }  # fmt: skip
 
 
@@ -308,6 +347,6 @@ def outcome_of(response) -> Outcome | str:
     if code in REDIRECTS:
         login_pages = {reverse("account_login"), reverse("admin:login")}
         return L if urlsplit(response["Location"]).path in login_pages else A
-    if 200 <= code < 300 or code == 400:
+    if 200 <= code < 300 or code in (400, 409):
         return A
     return {403: F, 404: N, 405: M}.get(code, f"unexpected status {code}")

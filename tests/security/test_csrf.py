@@ -27,6 +27,9 @@ CSRF_EXEMPT = {
     "wallet:share_public": "the share page sends no Referer (its address holds the token), so browsers post "
     "its e-mail check with Origin: null, which Django's CSRF check refuses; ShareRecipientCheckForm carries "
     "a signed token of the share instead, and the check only reads.",
+    "supervisors:attest": "the supervisor's page sends no Referer (its address holds the token), so browsers "
+    "post with Origin: null; no session is involved (the link's token authorises the attestation, and a "
+    "cross-site POST would need it), and SupervisorAttestationForm carries a signed token of the page.",
     "api-schema": "GET only (POST is 405); DRF marks every APIView csrf_exempt and leaves the check to "
     "SessionAuthentication.",
 }

@@ -23,7 +23,7 @@ PATTERNS = {pattern.name: pattern for pattern in checked_patterns()}
 # Referrer policies that never send a path of this site to another site.
 STRICT_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 # Pages whose address holds a secret (the share token): they send no Referer at all.
-TOKEN_PAGES = {"wallet:share_public", "wallet:share_clr"}
+TOKEN_PAGES = {"wallet:share_public", "wallet:share_clr", "supervisors:attest"}
 FIRST_ALLOWED = ("anonymous", "student_a1", "registrar_a", "admin_a")
 
 GETS = [
@@ -44,7 +44,7 @@ def test_every_page_carries_nosniff_a_strict_referrer_policy_the_content_securit
 ):
     response = _get(client, world, name, role)
 
-    assert response.status_code <= 400, response.status_code
+    assert response.status_code <= 400 or response.status_code == 409, response.status_code
     assert response.headers.get("X-Content-Type-Options") == "nosniff"
     assert content_security_policy(response.headers.get("Content-Security-Policy", "")) == EXPECTED_POLICY
     assert response.headers.get("Referrer-Policy") in STRICT_REFERRER_POLICIES

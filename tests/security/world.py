@@ -30,6 +30,8 @@ from achievements.services import association_create, award_create
 from credentials import services as credential_services
 from credentials.models import CredentialKind, IssuedCredential
 from credentials.status_lists import status_list_publish
+from experiences import services as experience_services
+from experiences.models import ExperienceEvidence, SupervisorRequest
 from institutions import services as institution_services
 from institutions.models import Role, StaffInvitation
 from tests.factories import (
@@ -87,6 +89,11 @@ class Campus:
     share_token: str = ""
     share_clr: object = None
     external: object = None
+    # Student 1's co-curricular experience, submitted and waiting for advisor_a (assigned to student 1).
+    experience: object = None
+    experience_evidence: object = None
+    assignment: object = None
+    supervisor_token: str = ""  # an open supervisor request of the experience
 
 
 @dataclass
@@ -238,7 +245,37 @@ def _campus(letter: str) -> Campus:
     campus.external = wallet_services.external_credential_import(
         owner=students[0], data=json.dumps(OB2_ASSERTION).encode(), original_name="assertion.json"
     )
+    _experience_of_student_1(campus)
     return campus
+
+
+def _experience_of_student_1(campus: Campus) -> None:
+    institution, learner = campus.institution, campus.learners[0]
+    experience_services.competency_rubric_seed(institution=institution)
+    campus.assignment, _ = experience_services.advisor_assign(
+        institution=institution, advisor=campus.advisor, learner=learner, actor=campus.admin
+    )
+    campus.experience = experience_services.experience_create(
+        learner=learner,
+        fields={
+            "title": "Robotics Club", "organisation": "Engineering Society", "role": "Treasurer",
+            "category": "club", "term": "Fall 2025", "hours": 40, "description": "Kept the club's accounts.",
+        },
+        actor=campus.students[0],
+    )  # fmt: skip
+    campus.experience_evidence = ExperienceEvidence.objects.create(
+        experience=campus.experience, name="Budget", file=ContentFile(b"%PDF-1.7 budget", name="budget.pdf"),
+        content_type="application/pdf", size=15,
+    )  # fmt: skip
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        experience_services.experience_submit(experience=campus.experience, actor=campus.students[0])
+    campus.supervisor_token = f"matrix-supervisor-token-{institution.slug}"
+    SupervisorRequest.objects.create(
+        experience=campus.experience, email="host@example.org", name="Host",
+        token_hash=institution_services.invitation_token_hash(campus.supervisor_token),
+        sent_at=timezone.now(), expires_at=timezone.now() + datetime.timedelta(days=1),
+    )  # fmt: skip
+    campus.experience.refresh_from_db()
 
 
 def build_world() -> World:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from achievements import demo as achievements_demo
+from experiences import demo as experiences_demo
 from institutions import demo as institution_demo
 
 
@@ -20,4 +21,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Catalog: {achievements} achievements; {added} demo students added "
             f"(up to {options['students']}, each with a transcript)."
+        )
+        experiences = experiences_demo.seed(institution=institution)
+        self.stdout.write(
+            f"Experiences: {experiences['experiences']} added for the demo advisor's students "
+            f"({experiences['assigned']} assignments added)."
         )
