@@ -11,6 +11,10 @@ SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
 KEY_ENCRYPTION_KEY = KEY_ENCRYPTION_KEY or "test-key-encryption-key-0123456789abcdefghijklmnopqrstuvwxyz"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if os.environ.get("PORTAL_TEST_MAIL_DIR"):
+    # End-to-end tests' workers: what they send lands in files the test reads.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["PORTAL_TEST_MAIL_DIR"]
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # End-to-end tests run real workers on these settings; they turn eager mode off.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)

@@ -96,6 +96,13 @@ class Workers:
         self.var_dir = var_dir
         self.broker_url = broker_url
         self.processes: list[subprocess.Popen] = []
+        self.mail_dir = var_dir / "mail"  # what the workers send, one file per connection
+
+    def sent_mail(self) -> str:
+        """Every message the workers sent so far, as text."""
+        if not self.mail_dir.exists():
+            return ""
+        return "\n".join(path.read_text() for path in sorted(self.mail_dir.iterdir()))
 
     def env(self, *, prefetch: int) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
@@ -108,6 +115,7 @@ class Workers:
             CELERY_TASK_DEFAULT_QUEUE=self.queue,
             PORTAL_RESEND_QUEUED_AFTER=str(SWEEP_AFTER),
             PORTAL_RESEND_INTERVAL=str(SWEEP_INTERVAL),
+            PORTAL_TEST_MAIL_DIR=str(self.mail_dir),
         )
         if self.broker_url:
             env["REDIS_URL"] = self.broker_url
