@@ -280,53 +280,53 @@ def verify(request, experience_id):
     return _done(request, experience, "Verified: the credential is being issued and the student is told.")
 
 
+def _act(request, experience_id, *, form_class, form_name: str, act, done):
+    """A decision's POST: the form, then the service (`act`); a refusal shows the review page again."""
+    experience = _experience_or_404(request, experience_id)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _invalid(request, experience, form_name, form)
+    try:
+        result = act(experience, form.cleaned_data)
+    except services.ExperienceRefused as error:
+        return _refused(request, experience, error, form_name, form)
+    return _done(request, experience, done(result))
+
+
 @require_POST
 @institution_role_required(*STAFF)
 def request_changes(request, experience_id):
-    experience = _experience_or_404(request, experience_id)
-    form = RequestChangesForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, experience, "changes_form", form)
-    try:
-        services.experience_request_changes(
-            experience=experience, actor=request.user, comment=form.cleaned_data["comment"]
-        )
-    except services.ExperienceRefused as error:
-        return _refused(request, experience, error, "changes_form", form)
-    return _done(request, experience, "Changes requested: the student is told what to change.")
+    return _act(
+        request, experience_id, form_class=RequestChangesForm, form_name="changes_form",
+        act=lambda experience, data: services.experience_request_changes(
+            experience=experience, actor=request.user, comment=data["comment"]
+        ),
+        done=lambda _: "Changes requested: the student is told what to change.",
+    )  # fmt: skip
 
 
 @require_POST
 @institution_role_required(*STAFF)
 def decline(request, experience_id):
-    experience = _experience_or_404(request, experience_id)
-    form = DeclineForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, experience, "decline_form", form)
-    try:
-        services.experience_decline(
-            experience=experience, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except services.ExperienceRefused as error:
-        return _refused(request, experience, error, "decline_form", form)
-    return _done(request, experience, "Declined: the student is told why.")
+    return _act(
+        request, experience_id, form_class=DeclineForm, form_name="decline_form",
+        act=lambda experience, data: services.experience_decline(
+            experience=experience, actor=request.user, reason=data["reason"]
+        ),
+        done=lambda _: "Declined: the student is told why.",
+    )  # fmt: skip
 
 
 @require_POST
 @institution_role_required(*STAFF)
 def supervisor_ask(request, experience_id):
-    experience = _experience_or_404(request, experience_id)
-    form = SupervisorAskForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, experience, "supervisor_form", form)
-    try:
-        supervisor = services.supervisor_request_create(
-            experience=experience, email=form.cleaned_data["email"], name=form.cleaned_data["name"],
-            actor=request.user,
-        )  # fmt: skip
-    except services.ExperienceRefused as error:
-        return _refused(request, experience, error, "supervisor_form", form)
-    return _done(request, experience, f"A link is on its way to {supervisor.email}.")
+    return _act(
+        request, experience_id, form_class=SupervisorAskForm, form_name="supervisor_form",
+        act=lambda experience, data: services.supervisor_request_create(
+            experience=experience, email=data["email"], name=data["name"], actor=request.user
+        ),
+        done=lambda supervisor: f"A link is on its way to {supervisor.email}.",
+    )  # fmt: skip
 
 
 @require_POST

@@ -377,38 +377,39 @@ def annotation_add(*, experience: Experience, author, text: str, visibility: str
     return annotation
 
 
-@transaction.atomic
-def experience_request_changes(*, experience: Experience, actor, comment: str) -> Experience:
+def _send_back(
+    experience: Experience, *, actor, state: str, action: str, note: str, missing: dict, doing: str
+):
+    """Request changes or decline: a decision with a note the student reads (and must be given)."""
     experience = _locked(experience)
     _refuse_own(experience, actor)
-    _require_state(experience, REVIEW_STATES, "sent back for changes")
-    if not comment.strip():
-        raise ExperienceRefused({"comment": "Tell the student what to change."})
+    _require_state(experience, REVIEW_STATES, doing)
+    if not note.strip():
+        raise ExperienceRefused(missing)
     _move(
-        experience, State.CHANGES_REQUESTED, actor=actor, action="changes_requested", note=comment.strip(),
-        decided_at=timezone.now(), decided_by=actor,
+        experience, state, actor=actor, action=action, note=note.strip(), decided_at=timezone.now(),
+        decided_by=actor,
     )  # fmt: skip
     from .notifications import decision_noted
 
     decision_noted(experience)
     return experience
+
+
+@transaction.atomic
+def experience_request_changes(*, experience: Experience, actor, comment: str) -> Experience:
+    return _send_back(
+        experience, actor=actor, state=State.CHANGES_REQUESTED, action="changes_requested", note=comment,
+        missing={"comment": "Tell the student what to change."}, doing="sent back for changes",
+    )  # fmt: skip
 
 
 @transaction.atomic
 def experience_decline(*, experience: Experience, actor, reason: str) -> Experience:
-    experience = _locked(experience)
-    _refuse_own(experience, actor)
-    _require_state(experience, REVIEW_STATES, "declined")
-    if not reason.strip():
-        raise ExperienceRefused({"reason": "Say why it is declined: the student sees the reason."})
-    _move(
-        experience, State.DECLINED, actor=actor, action="declined", note=reason.strip(),
-        decided_at=timezone.now(), decided_by=actor,
+    return _send_back(
+        experience, actor=actor, state=State.DECLINED, action="declined", note=reason,
+        missing={"reason": "Say why it is declined: the student sees the reason."}, doing="declined",
     )  # fmt: skip
-    from .notifications import decision_noted
-
-    decision_noted(experience)
-    return experience
 
 
 def assessor_for(*, institution: Institution, user) -> dict:
