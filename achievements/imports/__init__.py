@@ -1,8 +1,7 @@
 """SIS imports: the portal's award CSV and OneRoster 1.2 CSV bundles, checked before anything is written."""
 
-import csv
+import contextlib
 import io
-import tempfile
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -13,47 +12,26 @@ from institutions.models import Institution
 from institutions.services import audit_record
 
 from ..models import AwardSource, ImportFormat, ImportRun, ImportStatus
-from .csv_awards import read_award_csv
+from .bounded import PREVIEW_ROWS, ChangeLog, CheckedRows, ProblemLog
+from .csv_awards import award_csv_rows
 from .engine import BATCH_SIZE, Catalog, ImportReport, check_rows, write_rows
 from .limits import ImportLimits, ImportRefused, text_stream
 from .oneroster import read_oneroster_zip
-from .rows import Problem
+from .rows import Problem, TermRow
 
-__all__ = ["ImportReport", "Problem", "detect_format", "records_import"]
+__all__ = ["PREVIEW_ROWS", "ImportReport", "Problem", "detect_format", "records_import"]
 
 STORED_PROBLEMS = 1000
 
 
-PREVIEW_ROWS = 50
-CHANGE_COLUMNS = ["line", "change", "student_id", "learner", "achievement", "term", "result", "credits"]
-
-
-def _change(action: str, row) -> dict:
-    return {
-        "line": row.line, "change": action, "student_id": row.student_id,
-        "learner": f"{row.given_name} {row.family_name}".strip(), "achievement": row.achievement_code,
-        "term": row.term, "result": row.result,
-        "credits": "" if row.credits_earned is None else str(row.credits_earned),
-    }  # fmt: skip
-
-
-def _record_changes(run: ImportRun, changes: list) -> None:
+def _record_changes(run: ImportRun, changes: ChangeLog | None) -> None:
     """Keep what the check found the file would change: the first rows on the run, all in a CSV file."""
-    run.preview_rows = [_change(action, row) for action, row in changes[:PREVIEW_ROWS]]
+    run.preview_rows = changes.preview if changes else []
     if run.changes_file:
         run.changes_file.delete(save=False)
-    if not changes:
-        return
-    with tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+b") as spooled:
-        text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
-        writer = csv.DictWriter(text, fieldnames=CHANGE_COLUMNS)
-        writer.writeheader()
-        for action, row in changes:
-            writer.writerow(_change(action, row))
-        text.flush()
-        spooled.seek(0)
-        run.changes_file.save("changes.csv", File(spooled), save=False)
-        text.detach()
+    every_change = changes.csv_file() if changes else None
+    if every_change is not None:
+        run.changes_file.save("changes.csv", File(every_change), save=False)
 
 
 def detect_format(data: bytes, file_name: str = "") -> str:
@@ -93,35 +71,81 @@ def records_import(
     head = stream.read(4)
     stream.seek(0)
     file_format = file_format or detect_format(head, file_name)
-    catalog = Catalog(institution)
+    with contextlib.ExitStack() as stack:
+        good = stack.enter_context(CheckedRows())
+        # Every change goes to a file only for a preview the upload page shows.
+        changes = stack.enter_context(ChangeLog(to_file=dry_run and run is not None))
+        return _import(
+            institution=institution, stream=stream, file_name=file_name, file_format=file_format,
+            dry_run=dry_run, valid_only=valid_only, actor=actor, batch_size=batch_size, progress=progress,
+            run=run, good=good, changes=changes,
+        )  # fmt: skip
+
+
+def _check(
+    stream: BinaryIO,
+    *,
+    file_name: str,
+    file_format: str,
+    catalog: Catalog,
+    good: CheckedRows,
+    batch_size: int,
+) -> tuple[ProblemLog, int, list[TermRow], bool]:
+    """Read and check the file: (its problems, its rows, the terms it brings, whether it was refused).
+
+    The rows fit to write go to `good`; courses a bundle brings are planned in the catalog.
+    """
     limits = ImportLimits.from_settings()
-    terms = []
-    refused = False
-    source = AwardSource.ONEROSTER if file_format == ImportFormat.ONEROSTER else AwardSource.SIS_IMPORT
+    problems = ProblemLog(file_name)
+    terms: list[TermRow] = []
     try:
         if file_format == ImportFormat.ONEROSTER:
             bundle = read_oneroster_zip(stream, file_name=file_name, catalog=catalog, limits=limits)
-            rows, problems, count, terms = bundle.rows, bundle.problems, bundle.count, bundle.terms
+            problems.extend(bundle.problems)
             catalog.plan(bundle.new_courses)
+            rows, terms = bundle.rows, bundle.terms
         else:
-            rows, problems, count = read_award_csv(text_stream(stream), file_name=file_name, limits=limits)
+            rows = award_csv_rows(text_stream(stream), file_name=file_name, limits=limits, problems=problems)
+        count = check_rows(rows, catalog, problems=problems, checked=good, batch_size=batch_size)
     except ImportRefused as refusal:
-        rows, problems, count, terms, refused = [], refusal.problems, 0, [], True
-    good, more = check_rows(rows, catalog)
-    problems = sorted(problems + more, key=lambda p: (p.file != file_name, p.file, p.line))
-    blocked = any(problem.blocking for problem in problems)
+        good.clear()
+        problems = ProblemLog(file_name)
+        problems.extend(refusal.problems)
+        return problems, 0, [], True
+    return problems, count, terms, False
+
+
+def _import(
+    *, institution, stream, file_name, file_format, dry_run, valid_only, actor, batch_size, progress, run,
+    good: CheckedRows, changes: ChangeLog,
+) -> ImportReport:  # fmt: skip
+    """records_import's work, given the temporary stores of the rows fit to write and the changes."""
+    catalog = Catalog(institution)
+    problems, count, terms, refused = _check(
+        stream,
+        file_name=file_name,
+        file_format=file_format,
+        catalog=catalog,
+        good=good,
+        batch_size=batch_size,
+    )
+    source = AwardSource.ONEROSTER if file_format == ImportFormat.ONEROSTER else AwardSource.SIS_IMPORT
+    blocked = problems.blocking
     if blocked:
-        good = []  # every row depends on the missing file or column
+        good.clear()  # every row depends on the missing file or column
     report = ImportReport(
         file_name=file_name,
         file_format=file_format,
         rows=count,
-        valid_rows=len(good),
-        problems=problems,
+        valid_rows=good.count,
+        problems=problems.kept,
+        problem_count=problems.count,
+        bad_lines=problems.bad_lines,
         new_achievements=list(catalog.planned),
         dry_run=dry_run,
         valid_only=valid_only,
         refused=refused,
+        changes=changes,
     )
     # A dry run from the command line leaves no trace; the upload page passes the run it shows.
     keep_run = run is not None or not dry_run
@@ -130,7 +154,7 @@ def records_import(
     run.original_name = file_name
     run.file_format = file_format
     # A dry run writes the valid rows and rolls back, to tell what importing them would change.
-    brings = bool(good or catalog.planned or terms)
+    brings = bool(good.count or catalog.planned or terms)
     may_write = brings and not blocked and (dry_run or not problems or valid_only)
 
     def record(status: str) -> None:
@@ -138,10 +162,10 @@ def records_import(
             return
         run.status = status
         run.valid_only = valid_only
-        run.rows, run.valid_rows, run.problem_count = report.rows, report.valid_rows, len(problems)
+        run.rows, run.valid_rows, run.problem_count = report.rows, report.valid_rows, problems.count
         run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
         run.skipped = report.skipped if status == ImportStatus.IMPORTED else 0
-        run.problems = [p.as_dict() for p in problems[:STORED_PROBLEMS]]
+        run.problems = [p.as_dict() for p in report.problems[:STORED_PROBLEMS]]
         run.new_achievements = [course.as_dict() for course in report.new_achievements]
         if status == ImportStatus.PREVIEWED:
             _record_changes(run, report.changes)
@@ -151,7 +175,7 @@ def records_import(
             # Nothing was imported: the SIS file (names, e-mails, grades) is not kept; its problems are.
             if run.file:
                 run.file.delete(save=False)
-            _record_changes(run, [])
+            _record_changes(run, None)
         run.save()
 
     if not may_write:
@@ -164,7 +188,7 @@ def records_import(
                 institution=institution,
                 target=file_name,
                 rows=report.rows,
-                problems=len(problems),
+                problems=problems.count,
             )
         return report
 
@@ -187,7 +211,7 @@ def records_import(
             terms_updated=report.terms_updated,
         )
 
-    updater = progress(len(good)) if progress else None
+    updater = progress(good.count) if progress else None
     write_rows(
         institution=institution,
         good=good,

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import InvalidOperation
 
 from .limits import DEFAULT_LIMITS, ImportLimits, text_stream, too_many_rows
@@ -61,15 +61,29 @@ def read_award_csv(
 
     Raises limits.ImportRefused at the first row over `limits.max_rows`.
     """
-    reader = csv.reader(lines)
     problems: list[Problem] = []
+    rows = list(award_csv_rows(lines, file_name=file_name, limits=limits, problems=problems))
+    return rows, problems, len(rows)
+
+
+def award_csv_rows(
+    lines: Iterable[str], *, file_name: str, problems, limits: ImportLimits = DEFAULT_LIMITS
+) -> Iterator[AwardRow]:
+    """The CSV's award rows, parsed as they are read (one per data row); what is wrong with the file or
+    a row goes to `problems` (a list, or anything with append and extend), a row's own marking it bad.
+
+    Raises limits.ImportRefused at the first row over `limits.max_rows`.
+    """
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except csv.Error as error:
-        return [], [Problem(file_name, 1, "", f"The header cannot be read: {error}.", blocking=True)], 0
+        problems.append(Problem(file_name, 1, "", f"The header cannot be read: {error}.", blocking=True))
+        return
     except StopIteration:
         message = "The file is empty: it needs a header row and award rows."
-        return [], [Problem(file_name, 1, "", message, blocking=True)], 0
+        problems.append(Problem(file_name, 1, "", message, blocking=True))
+        return
     names = [name.strip().lower().replace(" ", "_") for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
@@ -82,12 +96,10 @@ def read_award_csv(
                 blocking=True,
             )
         )
-        return [], problems, 0
+        return
     index = {name: names.index(name) for name in COLUMNS if name in names}
     width = len(names)
-    rows: list[AwardRow] = []
     count = 0
-    get = index.get
     for values in safe_rows(reader, file_name, problems):
         line = reader.line_num
         if not values or not any(v.strip() for v in values):
@@ -98,65 +110,65 @@ def read_award_csv(
         if len(values) < width:
             values = values + [""] * (width - len(values))
         record = {name: values[i].strip() for name, i in index.items()}
-        row_problems = []
-        for name in REQUIRED_COLUMNS:
-            if not record[name]:
-                row_problems.append(Problem(file_name, line, name, f"{name} is required."))
-        for name, limit in MAX_LENGTHS.items():
-            value = record.get(name, "")
-            if len(value) > limit:
-                row_problems.append(
-                    Problem(file_name, line, name, f"{name} is longer than {limit} characters.")
-                )
-        email = record.get("email", "")
-        if email and not is_email(email):
-            row_problems.append(Problem(file_name, line, "email", f"{email!r} is not an email address."))
-        dates = {}
-        for name in DATE_COLUMNS:
-            value = record.get(name, "") if get(name) is not None else ""
-            if value:
-                try:
-                    dates[name] = parse_date(value)
-                except ValueError:
-                    row_problems.append(
-                        Problem(file_name, line, name, f"{value!r} is not a date; write it as YYYY-MM-DD.")
-                    )
-        credits = None
-        value = record.get("credits_earned", "")
+        yield _award_row(record, file_name, line, problems)
+
+
+def _award_row(record: dict, file_name: str, line: int, problems) -> AwardRow:
+    """One data row parsed; its problems go to `problems`, and mark it bad."""
+    row_problems = []
+    for name in REQUIRED_COLUMNS:
+        if not record[name]:
+            row_problems.append(Problem(file_name, line, name, f"{name} is required."))
+    for name, limit in MAX_LENGTHS.items():
+        value = record.get(name, "")
+        if len(value) > limit:
+            row_problems.append(Problem(file_name, line, name, f"{name} is longer than {limit} characters."))
+    email = record.get("email", "")
+    if email and not is_email(email):
+        row_problems.append(Problem(file_name, line, "email", f"{email!r} is not an email address."))
+    dates = {}
+    for name in DATE_COLUMNS:
+        value = record.get(name, "")
         if value:
             try:
-                credits = parse_decimal(value)
-                if credits < 0 or credits >= 10000:
-                    raise InvalidOperation(value)
-            except InvalidOperation:
+                dates[name] = parse_date(value)
+            except ValueError:
                 row_problems.append(
-                    Problem(
-                        file_name,
-                        line,
-                        "credits_earned",
-                        f"{value!r} is not a number of credits (e.g. 3 or 1.5).",
-                    )
+                    Problem(file_name, line, name, f"{value!r} is not a date; write it as YYYY-MM-DD.")
                 )
-                credits = None
-        problems.extend(row_problems)
-        rows.append(
-            AwardRow(
-                file=file_name,
-                line=line,
-                student_id=record["student_id"],
-                given_name=record["given_name"],
-                family_name=record["family_name"],
-                achievement_code=record["achievement_code"],
-                term=record.get("term", ""),
-                email=email.lower(),
-                sourced_id=record.get("sourced_id", ""),
-                result=record.get("result", ""),
-                result_status=record.get("result_status", ""),
-                credits_earned=credits,
-                activity_start_date=dates.get("activity_start_date"),
-                activity_end_date=dates.get("activity_end_date"),
-                awarded_date=dates.get("awarded_date"),
-                bad=bool(row_problems),
+    credits = None
+    value = record.get("credits_earned", "")
+    if value:
+        try:
+            credits = parse_decimal(value)
+            if credits < 0 or credits >= 10000:
+                raise InvalidOperation(value)
+        except InvalidOperation:
+            row_problems.append(
+                Problem(
+                    file_name,
+                    line,
+                    "credits_earned",
+                    f"{value!r} is not a number of credits (e.g. 3 or 1.5).",
+                )
             )
-        )
-    return rows, problems, count
+            credits = None
+    problems.extend(row_problems)
+    return AwardRow(
+        file=file_name,
+        line=line,
+        student_id=record["student_id"],
+        given_name=record["given_name"],
+        family_name=record["family_name"],
+        achievement_code=record["achievement_code"],
+        term=record.get("term", ""),
+        email=email.lower(),
+        sourced_id=record.get("sourced_id", ""),
+        result=record.get("result", ""),
+        result_status=record.get("result_status", ""),
+        credits_earned=credits,
+        activity_start_date=dates.get("activity_start_date"),
+        activity_end_date=dates.get("activity_end_date"),
+        awarded_date=dates.get("awarded_date"),
+        bad=bool(row_problems),
+    )

@@ -1,7 +1,9 @@
 """Check award rows against the catalog, then write them in batches with a fixed number of queries each.
 
 Checking happens before anything is written, so a preview lists every problem. Writing happens in one
-transaction per file: either every row that should be written is written, or nothing is.
+transaction per file: either every row that should be written is written, or nothing is. Both go a
+batch at a time, and what they remember of the file between batches is on disk (bounded.py), so memory
+stays the same for a file of a thousand rows or a million.
 The import key is (institution, student id, achievement, term): a row whose award exists updates it
 when something changed and leaves it alone otherwise, so importing a file twice changes nothing.
 A file may also bring catalog entries (OneRoster courses the catalog lacks) and terms: they are planned
@@ -12,7 +14,7 @@ import contextlib
 import sqlite3
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -34,6 +36,7 @@ from ..models import (
     Term,
 )
 from ..services import achievement_create
+from .bounded import ChangeLog, CheckedRows, ProblemLog, SeenSoFar, chunks
 from .fast_insert import insert_rows
 from .rows import AwardRow, CourseRow, Problem, TermRow
 
@@ -55,7 +58,10 @@ class ImportReport:
     file_format: str
     rows: int = 0
     valid_rows: int = 0
+    # The first problems by file and line (bounded.KEPT_PROBLEMS); all of them are counted.
     problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    bad_lines: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -71,17 +77,13 @@ class ImportReport:
     written: bool = False
     # The file is beyond a bound (limits.py): nothing of it was checked further.
     refused: bool = False
-    # Each row that creates or changes an award: (action, row), action "create" or "update".
-    changes: list[tuple[str, AwardRow]] = field(default_factory=list)
+    # Each row that creates or changes an award: counted, the first kept (and all in a file if asked).
+    changes: ChangeLog = field(default_factory=ChangeLog)
 
     @property
     def blocking(self) -> list[Problem]:
         """Problems with the file itself: while there is one, no row can be imported."""
         return [p for p in self.problems if p.blocking]
-
-    @property
-    def bad_lines(self) -> int:
-        return len({(p.file, p.line) for p in self.problems if p.line})
 
     @property
     def skipped(self) -> int:
@@ -218,86 +220,114 @@ def write_terms(*, institution: Institution, terms: list[TermRow], report: Impor
 
 
 def check_rows(
-    rows: list[AwardRow], catalog: Catalog
-) -> tuple[list[tuple[AwardRow, Achievement]], list[Problem]]:
-    """Problems the catalog and the file itself reveal; returns the rows fit to write and the problems."""
-    problems: list[Problem] = []
-    good: list[tuple[AwardRow, Achievement]] = []
-    seen_keys: dict[tuple, int] = {}
-    seen_learners: dict[str, tuple] = {}
-    for row in rows:
-        found: list[Problem] = []
+    rows: Iterable[AwardRow],
+    catalog: Catalog,
+    *,
+    problems: ProblemLog,
+    checked: CheckedRows,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Check the rows, a batch at a time, against the catalog and the rows before them: their problems go
+    to `problems`, the rows fit to write to `checked`. Returns how many rows there were."""
+    count = 0
+    with SeenSoFar() as seen:
+        for batch in chunks(rows, batch_size):
+            count += len(batch)
+            checked.add(_check_batch(batch, catalog, seen, problems))
+    return count
 
-        def problem(name, message, row=row, found=found):
-            found.append(Problem(row.file, row.line, row.column(name), message))
 
-        achievement = catalog.achievement(row.achievement_code) if row.achievement_code else None
-        if row.achievement_code and achievement is None:
-            problem(
-                "achievement_code", f"No achievement with the code {row.achievement_code!r} in the catalog."
-            )
-        version = catalog.versions.get(achievement.current_version_id) if achievement else None
-        if achievement and version is None:
-            problem("achievement_code", f"{achievement.human_code} has no version to award yet.")
-        if version is not None:
-            description = catalog.primary.get(version.pk)
-            if (row.result or row.result_status) and description is None:
-                problem(
-                    "result", f"{achievement.human_code} has no result description (grade scale) for results."
-                )
-            elif row.result:
-                message = description.value_problem(row.result, list(catalog.level_names[description.pk]))
-                if message:
-                    problem("result", message)
-            if (
-                row.credits_earned is not None
-                and version.credits_available is not None
-                and row.credits_earned > version.credits_available
-            ):
-                problem(
-                    "credits_earned",
-                    f"{row.credits_earned} credits is more than the {version.credits_available} "
-                    f"{achievement.human_code} offers.",
-                )
-        if row.result_status and row.result_status not in RESULT_STATUSES:
-            problem(
-                "result_status",
-                f"{row.result_status!r} is not a status; use one of {', '.join(RESULT_STATUSES)}.",
-            )
-        if (
-            row.activity_start_date
-            and row.activity_end_date
-            and row.activity_start_date > row.activity_end_date
-        ):
-            problem("activity_end_date", "The activity ends before it starts.")
-        if not row.awarded_date and not row.activity_end_date and not row.bad:
-            problem("awarded_date", "Give an awarded_date (or an activity_end_date to use as one).")
+def _check_batch(batch: list[AwardRow], catalog: Catalog, seen: SeenSoFar, problems: ProblemLog):
+    achievements = [
+        catalog.achievement(row.achievement_code) if row.achievement_code else None for row in batch
+    ]
+    first_lines = seen.first_award_lines(
+        [
+            (row.student_id, achievement.pk, row.term, row.line)
+            for row, achievement in zip(batch, achievements, strict=True)
+            if achievement is not None and row.student_id
+        ]
+    )
+    first_people = seen.first_people(
+        [
+            (row.student_id, row.given_name, row.family_name, row.email, row.line)
+            for row in batch
+            if row.student_id and not row.bad
+        ]
+    )
+    good = []
+    for row, achievement in zip(batch, achievements, strict=True):
+        found = _row_problems(row, achievement, catalog)
         if achievement is not None and row.student_id:
-            key = (row.student_id, achievement.pk, row.term)
-            first = seen_keys.setdefault(key, row.line)
-            if first != row.line:
-                problem(
-                    "achievement_code",
-                    f"Duplicate of line {first}: the same student, achievement and term appear twice.",
-                )
+            found.extend(_duplicate_problems(row, first_lines[(row.student_id, achievement.pk, row.term)]))
         if row.student_id and not row.bad:
-            person = (row.given_name, row.family_name, row.email)
-            earlier = seen_learners.setdefault(row.student_id, (*person, row.line))
-            if earlier[:3] != person:
-                differing = next(
-                    name
-                    for name, a, b in zip(
-                        ("given_name", "family_name", "email"), earlier, person, strict=True
-                    )
-                    if a != b
-                )
-                problem(
-                    differing, f"Student {row.student_id} has a different {differing} on line {earlier[3]}."
-                )
+            found.extend(_learner_problems(row, first_people[row.student_id]))
         problems.extend(found)
         if not found and not row.bad and achievement is not None:
-            good.append((row, achievement))
-    return good, problems
+            good.append(row)
+    return good
+
+
+def _row_problems(row: AwardRow, achievement: Achievement | None, catalog: Catalog) -> list[Problem]:
+    """What the catalog and the row itself reveal."""
+    found: list[Problem] = []
+
+    def problem(name, message):
+        found.append(Problem(row.file, row.line, row.column(name), message))
+
+    if row.achievement_code and achievement is None:
+        problem("achievement_code", f"No achievement with the code {row.achievement_code!r} in the catalog.")
+    version = catalog.versions.get(achievement.current_version_id) if achievement else None
+    if achievement and version is None:
+        problem("achievement_code", f"{achievement.human_code} has no version to award yet.")
+    if version is not None:
+        description = catalog.primary.get(version.pk)
+        if (row.result or row.result_status) and description is None:
+            problem(
+                "result", f"{achievement.human_code} has no result description (grade scale) for results."
+            )
+        elif row.result:
+            message = description.value_problem(row.result, list(catalog.level_names[description.pk]))
+            if message:
+                problem("result", message)
+        if (
+            row.credits_earned is not None
+            and version.credits_available is not None
+            and row.credits_earned > version.credits_available
+        ):
+            problem(
+                "credits_earned",
+                f"{row.credits_earned} credits is more than the {version.credits_available} "
+                f"{achievement.human_code} offers.",
+            )
+    if row.result_status and row.result_status not in RESULT_STATUSES:
+        problem(
+            "result_status",
+            f"{row.result_status!r} is not a status; use one of {', '.join(RESULT_STATUSES)}.",
+        )
+    if row.activity_start_date and row.activity_end_date and row.activity_start_date > row.activity_end_date:
+        problem("activity_end_date", "The activity ends before it starts.")
+    if not row.awarded_date and not row.activity_end_date and not row.bad:
+        problem("awarded_date", "Give an awarded_date (or an activity_end_date to use as one).")
+    return found
+
+
+def _duplicate_problems(row: AwardRow, first: int) -> list[Problem]:
+    if first == row.line:
+        return []
+    message = f"Duplicate of line {first}: the same student, achievement and term appear twice."
+    return [Problem(row.file, row.line, row.column("achievement_code"), message)]
+
+
+def _learner_problems(row: AwardRow, earlier: tuple) -> list[Problem]:
+    """A student's name and email are the same on every row naming them."""
+    person = (row.given_name, row.family_name, row.email)
+    if earlier[:3] == person:
+        return []
+    names = ("given_name", "family_name", "email")
+    differing = next(name for name, a, b in zip(names, earlier[:3], person, strict=True) if a != b)
+    message = f"Student {row.student_id} has a different {differing} on line {earlier[3]}."
+    return [Problem(row.file, row.line, row.column(differing), message)]
 
 
 @contextlib.contextmanager
@@ -324,11 +354,6 @@ def sqlite_parameter_limit() -> Iterator[None]:
         features.max_query_params = previous
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 class _Writer:
     def __init__(self, *, institution, catalog, source, reference, actor, report):
         self.institution = institution
@@ -340,10 +365,13 @@ class _Writer:
         self.learners: dict[str, Learner] = {}
 
     def _learners(self, batch):
-        unseen = {row.student_id for row, _ in batch} - self.learners.keys()
-        if unseen:
-            for learner in Learner.objects.filter(institution=self.institution, student_id__in=unseen):
-                self.learners[learner.student_id] = learner
+        # The batch's learners only: those of earlier batches are in the database by now (in this
+        # transaction), so memory does not grow with the file.
+        wanted = {row.student_id for row, _ in batch}
+        self.learners = {
+            learner.student_id: learner
+            for learner in Learner.objects.filter(institution=self.institution, student_id__in=wanted)
+        }
         created, changed = [], {}
         for row, _achievement in batch:
             learner = self.learners.get(row.student_id)
@@ -441,7 +469,7 @@ class _Writer:
                     )
                 )  # fmt: skip
                 new_award_results.append(results)
-                self.report.changes.append(("create", row))
+                self.report.changes.add("create", row)
                 continue
             if award.withdrawn_at is not None:
                 self.report.withdrawn_kept += 1
@@ -457,7 +485,7 @@ class _Writer:
             award.source_reference = f"{self.reference} line {row.line}"[:200]
             changed.append(award)
             changed_results.append(results)
-            self.report.changes.append(("update", row))
+            self.report.changes.add("update", row)
             history.append(
                 AwardChange(
                     award=award,
@@ -517,7 +545,7 @@ class _DryRun(Exception):
 def write_rows(
     *,
     institution: Institution,
-    good: list[tuple[AwardRow, Achievement]],
+    good: Iterable[AwardRow],
     catalog: Catalog,
     report: ImportReport,
     source: str,
@@ -530,7 +558,9 @@ def write_rows(
 ) -> None:
     """Write the checked rows in batches inside one transaction (rolled back at the end of a dry run).
 
-    The catalog's planned achievements and the file's terms are written first, in the same transaction.
+    The catalog's planned achievements and the file's terms are written first, in the same transaction;
+    each row's achievement is looked up by its code as its batch is written (a planned one is created by
+    then).
     """
     writer = _Writer(
         institution=institution,
@@ -546,13 +576,12 @@ def write_rows(
             Institution.objects.select_for_update().filter(pk=institution.pk).first()
             if catalog.planned:
                 catalog.create_planned(institution=institution, actor=writer.actor)
-                good = [(row, catalog.achievement(row.achievement_code)) for row, _placeholder in good]
             if terms:
                 write_terms(institution=institution, terms=list(terms), report=report)
-            for batch in _chunks(good, batch_size):
-                writer.write_batch(batch)
+            for rows in chunks(good, batch_size):
+                writer.write_batch([(row, catalog.achievement(row.achievement_code)) for row in rows])
                 if progress:
-                    progress(len(batch))
+                    progress(len(rows))
             if after_write:
                 after_write()
             if dry_run:

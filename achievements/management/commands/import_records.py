@@ -38,7 +38,8 @@ class Command(BaseCommand):
                     f"{file.name} is larger than {file_size(settings.PORTAL_IMPORT_MAX_BYTES)}, the most one "
                     "import reads (PORTAL_IMPORT_MAX_BYTES): split it into several files."
                 )
-            data = file.read_bytes()
+            # Streamed, not read whole: the import's memory stays flat however many rows the file has.
+            stream = file.open("rb")
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
 
@@ -55,22 +56,28 @@ class Command(BaseCommand):
             bars.append(bar)
             return bar.update
 
-        report = records_import(
-            institution=found,
-            data=data,
-            file_name=file.name,
-            file_format=options["format"],
-            dry_run=options["dry_run"],
-            valid_only=options["valid_only"],
-            batch_size=options["batch_size"],
-            progress=progress,
-        )
+        with stream:
+            report = records_import(
+                institution=found,
+                stream=stream,
+                file_name=file.name,
+                file_format=options["format"],
+                dry_run=options["dry_run"],
+                valid_only=options["valid_only"],
+                batch_size=options["batch_size"],
+                progress=progress,
+            )
         for bar in bars:
             bar.close()
         for problem in report.problems:
             self.stdout.write(str(problem))
+        listed = (
+            "listed above"
+            if len(report.problems) == report.problem_count
+            else f"the first {len(report.problems):,} listed above"
+        )
         summary = (
-            f"{report.rows} rows, {report.valid_rows} without problems, {len(report.problems)} problems "
+            f"{report.rows} rows, {report.valid_rows} without problems, {report.problem_count} problems "
             f"on {report.bad_lines} lines."
         )
         counts = (
@@ -97,7 +104,7 @@ class Command(BaseCommand):
             if blocking:
                 raise CommandError(f"Nothing in {file.name} can be imported until this is fixed: {blocking}")
             if report.problems:
-                raise CommandError(f"{file.name} has {len(report.problems)} problems (listed above).")
+                raise CommandError(f"{file.name} has {report.problem_count} problems ({listed}).")
         elif report.written:
             self.stdout.write(summary)
             if terms:
@@ -111,7 +118,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{file.name} holds no award rows: nothing to import.")
         else:
             self.stdout.write(summary)
-            found = f"Nothing was imported: {file.name} has {len(report.problems)} problems (listed above)."
+            found = f"Nothing was imported: {file.name} has {report.problem_count} problems ({listed})."
             if blocking:
                 # No row can be imported, with --valid-only or without: say what stands in the way.
                 raise CommandError(f"{found} Every row depends on this, so fix it first: {blocking}")
