@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from achievements.models import private_storage
 from institutions.models import Institution, SigningKey
 
 # BSL 6.1 (privacy): at least 131,072 entries so one index says little about who holds it.
@@ -165,6 +166,12 @@ class IssuedCredential(models.Model):
     revocation_reason = models.TextField(blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.TextField(blank=True)
+
+    # The PDF transcript companion (a ClrCredential's, or a one-page certificate of an achievement): a
+    # PDF/A-3 whose attachment is the signed credential. Rendered once, by a worker; private to who may
+    # read the credential.
+    pdf = models.FileField(upload_to="credentials/pdf/%Y/%m/", storage=private_storage, blank=True)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     signed_at = models.DateTimeField(null=True, blank=True)
