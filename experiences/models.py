@@ -342,6 +342,27 @@ class CompetencyRating(models.Model):
         return f"{self.competency}: {self.level}"
 
 
+# Each line of the timeline, in plain words.
+ACTION_LABELS = {
+    "created": "Recorded",
+    "edited": "Edited",
+    "hours_logged": "Hours logged",
+    "evidence_added": "Evidence added",
+    "submitted": "Submitted",
+    "supervisor_asked": "Supervisor asked to confirm it",
+    "awaiting_supervisor": "Waiting for the supervisor",
+    "supervisor_attested": "Supervisor confirmed it",
+    "back_to_advisor": "Back with the advisor",
+    "noted": "Note from the advisor",
+    "changes_requested": "Changes requested",
+    "declined": "Declined",
+    "verified": "Verified",
+    "unverified": "Verification undone",
+    "reopened": "Reopened",
+    "expired": "Expired",
+}
+
+
 class ExperienceEvent(models.Model):
     """One line of the timeline: who did what and when, with the previous and new values of what changed.
 
@@ -364,3 +385,7 @@ class ExperienceEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action.replace("_", " ").capitalize())

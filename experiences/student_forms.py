@@ -15,7 +15,7 @@ from achievements.imports.limits import file_size
 from achievements.models import Achievement, Learner
 from clrportal.links import link_url
 
-from .models import Experience, ExperienceEvidence, HoursEntry, SupervisorRequest
+from .models import Category, Experience, ExperienceEvidence, HoursEntry, SupervisorRequest
 from .services import EDITABLE_FIELDS
 
 # What each accepted type's files begin with; text/plain has no signature (checked by decoding it).
@@ -100,6 +100,7 @@ class ExperienceForm(forms.ModelForm):
             else achievement.current_version.name
         )
         self.fields["description"].required = True
+        self.fields["category"].choices = [("", "Choose a category"), *Category.choices]
 
     @property
     def learner_chosen(self) -> Learner:

@@ -55,26 +55,6 @@ NEXT_STEP = {
     "reopened.",
 }
 
-# Each line of the timeline, in plain words.
-ACTIONS = {
-    "created": "Recorded",
-    "edited": "Edited",
-    "hours_logged": "Hours logged",
-    "evidence_added": "Evidence added",
-    "submitted": "Submitted",
-    "supervisor_asked": "Supervisor asked to confirm it",
-    "awaiting_supervisor": "Waiting for the supervisor",
-    "supervisor_attested": "Supervisor confirmed it",
-    "back_to_advisor": "Back with the advisor",
-    "noted": "Note from the advisor",
-    "changes_requested": "Changes requested",
-    "declined": "Declined",
-    "verified": "Verified",
-    "unverified": "Verification undone",
-    "reopened": "Reopened",
-    "expired": "Expired",
-}
-
 
 def _learners(user) -> list[Learner]:
     """The student's claimed records, one per institution that knows them."""
@@ -251,7 +231,7 @@ def _timeline_lines(experience: Experience, user) -> list[dict]:
             {
                 "at": event.at,
                 "who": who,
-                "action": ACTIONS.get(event.action, event.action.replace("_", " ").capitalize()),
+                "action": event.action_label,
                 "note": event.note,
                 "changes": [
                     {

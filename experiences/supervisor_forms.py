@@ -64,8 +64,8 @@ class SupervisorAttestationForm(forms.Form):
         kwargs.setdefault(
             "initial",
             {
+                # Their name is typed, not filled in: it is their confirmation (the organisation is a hint).
                 "hours": experience.hours,
-                "signer_name": supervisor_request.name,
                 "signer_organisation": experience.organisation,
             },
         )
