@@ -130,8 +130,8 @@ def institution_links(slug: str) -> list[tuple[str, str | None]]:
     return [
         ("Settings", _url("institutions:settings", slug)),
         ("Members", _url("institutions:members", slug)),
+        # Who advises whom and the experience settings are tabs of Advising: one more link would wrap.
         ("Advising", _url("advising:queue", slug)),
-        ("Advisors", _url("advising:assignments", slug)),
         ("Audit log", _url("institutions:audit", slug)),
     ]
 
