@@ -1,7 +1,8 @@
 """What a person or an API client hands to /verify/, read into a credential and verified.
 
-Input is pasted JSON or a VC-JWT, an uploaded file (JSON, VC-JWT, a baked PNG or SVG badge), or a
-link to a credential or share of this portal. Links elsewhere are refused: the verify page never
+Input is pasted JSON or a VC-JWT, an uploaded file (JSON, VC-JWT, a baked PNG or SVG badge, or a PDF
+carrying a credential as its attached file, such as a transcript companion's `clr.json`), or a link
+to a credential or share of this portal. Links elsewhere are refused: the verify page never
 fetches an address it is given. Anything that cannot be read as a credential at all raises
 SubmissionError with a message for a person; anything that can is verified and gets a verdict.
 """
@@ -17,6 +18,7 @@ from django.urls import Resolver404, resolve
 
 from credentials import selectors as credential_selectors
 from credentials.models import CredentialState, IssuedCredential
+from credentials.pdf_attachment import PdfAttachmentError, credential_in_pdf, is_pdf
 from credentials.verification import credential_verify, issued_credential_verify
 from vc import json_text
 from vc import jwt as vc_jwt
@@ -31,6 +33,11 @@ MAX_CREDENTIAL_BYTES = Limits().max_bytes
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 _CREDENTIAL_URL_NAMES = {"detail", "download_json", "download_jwt"}
 NOT_A_CREDENTIAL = "This is not a credential: it is not JSON and not a signed token."
+PDF_SOURCE_PREFIX = "pdf attachment "
+PDF_WARNING = (
+    "You uploaded a PDF. What is verified is the credential embedded in it; the pages of the PDF are only "
+    "as trustworthy as their match with what is shown here."
+)
 NOT_PUBLIC = (
     "No credential of this portal is public at that link: a credential is shown only to its learner and "
     "its institution's staff. Ask the learner for a share link, or for the credential file to upload here."
@@ -48,6 +55,17 @@ class SubmissionError(Exception):
 
 
 @dataclass(frozen=True)
+class Submission:
+    """A credential as submitted, and where it came from when it was inside another file (a PDF)."""
+
+    credential: dict | str
+    # "pdf attachment clr.json" for the credential attached to a PDF; empty for the file or text itself.
+    source: str = ""
+    # What a person must know about where it came from (PDF_WARNING), shown beside the verdict.
+    warning: str = ""
+
+
+@dataclass(frozen=True)
 class Verification:
     """One verified credential, what to call it on the page, and what it says (for people to read)."""
 
@@ -60,6 +78,16 @@ class Verification:
     # The answer of the e-mail check, when one was asked: True, False, or None (named by no e-mail).
     recipient_email_checked: bool = False
     recipient_email_match: bool | None = None
+    # Where the credential came from when it was inside what was uploaded, and what that means.
+    source: str = ""
+    warning: str = ""
+
+    @property
+    def pdf_attachment(self) -> str:
+        """The name of the PDF's attached file the credential came from, or "" when it was not in a PDF."""
+        return (
+            self.source.removeprefix(PDF_SOURCE_PREFIX) if self.source.startswith(PDF_SOURCE_PREFIX) else ""
+        )
 
 
 def recipient_email_check(*, verification: Verification, email: str) -> Verification:
@@ -123,15 +151,39 @@ def credential_document(credential: dict | str) -> dict | None:
     return document if isinstance(document, dict) else None
 
 
-def verification_of(*, credential: dict | str, label: str = "") -> Verification:
+def verification_of(
+    *, credential: dict | str, label: str = "", source: str = "", warning: str = ""
+) -> Verification:
     """Verify what was submitted and say what it claims (the verdict says whether to believe it)."""
     result = submission_verify(credential=credential)
     document = credential_document(credential)
     view = credential_view(document) if document else None
     submitted = credential if isinstance(credential, str) else json.dumps(credential, ensure_ascii=False)
     return Verification(
-        label or result.credential.get("name") or "The credential", result, view, document, submitted
+        label or result.credential.get("name") or "The credential",
+        result,
+        view,
+        document,
+        submitted,
+        source=source,
+        warning=warning,
     )
+
+
+def submission_verification(*, submission: Submission) -> Verification:
+    """verification_of a Submission, with where it came from."""
+    return verification_of(
+        credential=submission.credential, source=submission.source, warning=submission.warning
+    )
+
+
+def submission_result(*, submission: Submission) -> dict:
+    """The API's answer: the verification's dict, with `source` and `warning` for a PDF's attachment."""
+    answer = submission_verify(credential=submission.credential).to_dict()
+    if submission.source:
+        answer["source"] = submission.source
+        answer["warning"] = submission.warning
+    return answer
 
 
 def upload_max_bytes() -> int:
@@ -206,18 +258,13 @@ def credential_from_text(text: str) -> dict | str:
 
 
 def credential_from_file(*, data: bytes, filename: str = "") -> dict | str:
-    """A credential from an uploaded file: JSON, VC-JWT, or a baked PNG or SVG badge."""
+    """A credential from an uploaded file: JSON, VC-JWT, a baked PNG or SVG badge, or a PDF's attachment."""
     if len(data) > upload_max_bytes():
         raise upload_too_large(len(data))
     if not data.strip():
         raise SubmissionError("The file is empty.")
-    if data.startswith(b"%PDF-") or filename.lower().endswith(".pdf"):
-        raise SubmissionError(
-            "PDF files are not supported yet: the portal's PDF companion is still to come. Upload the "
-            "credential's JSON file or signed token, or a badge image (PNG or SVG) with the credential "
-            "inside, instead.",
-            status=415,
-        )
+    if is_pdf(data) or filename.lower().endswith(".pdf"):
+        return submission_from_pdf(data=data).credential
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(PNG_SIGNATURE) or stripped.startswith(b"<") or filename.lower().endswith(".svg"):
         try:
@@ -233,6 +280,50 @@ def credential_from_file(*, data: bytes, filename: str = "") -> dict | str:
             status=415,
         ) from None
     return credential_from_text(text)
+
+
+def submission_from_file(*, data: bytes, filename: str = "") -> Submission:
+    """What an uploaded file submits: the credential it is or carries, and whether it came out of a PDF."""
+    if len(data) > upload_max_bytes():
+        raise upload_too_large(len(data))
+    if is_pdf(data) or filename.lower().endswith(".pdf"):
+        return submission_from_pdf(data=data)
+    return Submission(credential_from_file(data=data, filename=filename))
+
+
+def submission_from_pdf(*, data: bytes) -> Submission:
+    """The credential attached to a PDF (a transcript companion's clr.json), read as an uploaded file is."""
+    if len(data) > upload_max_bytes():
+        raise upload_too_large(len(data))
+    try:
+        attachment = credential_in_pdf(data)
+    except PdfAttachmentError as exc:
+        extra = {"pdf_error": exc.reason} if exc.reason else {}
+        raise SubmissionError(exc.message, status=413 if exc.too_large else 400, extra=extra) from exc
+    try:
+        text = attachment.data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SubmissionError(
+            f"This PDF carries the file {attachment.name}, but it is not a credential: it is not text "
+            "(JSON or a signed token).",
+            extra={"attachment": attachment.name},
+        ) from None
+    carries = f"This PDF carries the file {attachment.name}"
+    if not text.strip():
+        raise SubmissionError(f"{carries}, but it is empty.", extra={"attachment": attachment.name})
+    try:
+        credential = credential_from_text(text)
+    except SubmissionError as exc:
+        if exc.message == NOT_A_CREDENTIAL:
+            message = f"{carries}, but it is not a credential: it is not JSON and not a signed token."
+        else:
+            message = f"{carries}, but it cannot be read as a credential. {exc.message}"
+        raise SubmissionError(
+            message,
+            status=exc.status,
+            extra={**exc.extra, "attachment": attachment.name},
+        ) from exc
+    return Submission(credential, source=f"{PDF_SOURCE_PREFIX}{attachment.name}", warning=PDF_WARNING)
 
 
 def submission_verify(*, credential: dict | str) -> VerificationResult:

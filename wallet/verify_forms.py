@@ -1,4 +1,5 @@
-"""The /verify/ form: pasted JSON or VC-JWT, or an uploaded file, read into one credential.
+"""The /verify/ form: pasted JSON or VC-JWT, or an uploaded file (a PDF: its attached credential), read
+into one credential (`cleaned_data["submission"]`, with where it came from).
 
 A refusal's message is for a person; its exact reasons (a parser's words) are in `error_details`.
 """
@@ -6,9 +7,10 @@ A refusal's message is for a person; its exact reasons (a parser's words) are in
 from django import forms
 
 from .verification import (
+    Submission,
     SubmissionError,
-    credential_from_file,
     credential_from_text,
+    submission_from_file,
     upload_max_bytes,
     upload_max_text,
     upload_too_large,
@@ -28,8 +30,9 @@ class VerifyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.error_details: list[str] = []
         self.fields["credential_file"].help_text = (
-            "A credential's JSON file or signed token (JWT), or a badge image (PNG or SVG) with the "
-            f"credential inside, up to {upload_max_text()}. PDF companions are not supported yet."
+            "A credential's JSON file or signed token (JWT), a badge image (PNG or SVG) with the "
+            "credential inside, or a PDF transcript companion (the credential attached to it is verified), "
+            f"up to {upload_max_text()}."
         )
 
     def clean(self):
@@ -44,11 +47,13 @@ class VerifyForm(forms.Form):
             if upload:
                 if upload.size is not None and upload.size > upload_max_bytes():
                     raise upload_too_large(upload.size)
-                cleaned["credential"] = credential_from_file(
+                submission = submission_from_file(
                     data=upload.read(upload_max_bytes() + 1), filename=upload.name or ""
                 )
             else:
-                cleaned["credential"] = credential_from_text(text)
+                submission = Submission(credential_from_text(text))
+            cleaned["submission"] = submission
+            cleaned["credential"] = submission.credential
         except SubmissionError as exc:
             self.add_error("credential_file" if upload else "credential_text", exc.message)
             self.error_details = [str(value) for key, value in exc.extra.items() if key.endswith("_error")]

@@ -8,7 +8,7 @@ from .verification import (
     Verification,
     portal_link_verify,
     recipient_email_check,
-    verification_of,
+    submission_verification,
 )
 from .verify_forms import RecipientEmailForm, VerifyForm
 
@@ -31,7 +31,7 @@ def verify(request):
     elif request.method == "POST":
         form = VerifyForm(request.POST, request.FILES)
         if form.is_valid():
-            verifications = [verification_of(credential=form.cleaned_data["credential"])]
+            verifications = [submission_verification(submission=form.cleaned_data["submission"])]
             form = VerifyForm()  # "Verify another credential" starts empty
         else:
             status = 400
