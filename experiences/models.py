@@ -358,6 +358,7 @@ ACTION_LABELS = {
     "declined": "Declined",
     "verified": "Verified",
     "unverified": "Verification undone",
+    "award_withdrawn": "Its award was withdrawn by the institution",
     "reopened": "Reopened",
     "expired": "Expired",
 }

@@ -643,13 +643,14 @@ def experience_unverify(*, experience: Experience, actor, reason: str) -> Experi
             {"reason": "Say why the verification is undone: the student sees the reason."}
         )
     award = experience.award
-    if award is not None and not award.is_withdrawn:
-        award_withdraw(award=award, reason=f"Verification undone: {reason}", actor=actor)
     experience.ratings.all().delete()
+    # Detached first: the withdrawal below is then not taken for a registrar's (award_withdrawn_elsewhere).
     _move(
         experience, State.SUBMITTED, actor=actor, action="unverified", note=reason,
         award=None, confirmed_hours=None, decided_at=timezone.now(), decided_by=actor,
     )  # fmt: skip
+    if award is not None and not award.is_withdrawn:
+        award_withdraw(award=award, reason=f"Verification undone: {reason}", actor=actor)
     audit_record(
         actor=actor, action="experience.unverified", institution=experience.institution,
         target=str(experience.uuid), reason=reason,
@@ -659,6 +660,22 @@ def experience_unverify(*, experience: Experience, actor, reason: str) -> Experi
 
     decision_noted(experience)
     return experience
+
+
+@transaction.atomic
+def award_withdrawn_elsewhere(*, award, reason: str, actor=None) -> None:
+    """A registrar withdrew a verified experience's award: the experience is reopened, never left saying
+    "verified" with nothing behind it, and its timeline says who did it and why."""
+    experience = Experience.objects.filter(award=award, state=State.VERIFIED).first()
+    if experience is None:
+        return
+    experience = _locked(experience)
+    experience.ratings.all().delete()
+    _move(
+        experience, State.SUBMITTED, actor=actor, action="award_withdrawn", note=reason,
+        award=None, confirmed_hours=None,
+    )  # fmt: skip
+    _clr_refresh(experience.learner, actor)
 
 
 @transaction.atomic

@@ -47,3 +47,40 @@ def test_a_draft_cannot_be_verified(experience, assigned_advisor, competency, pr
         services.experience_verify(experience=experience, actor=assigned_advisor, hours=None, ratings=[])
     experience.refresh_from_db()
     assert experience.state == State.DRAFT
+
+
+def test_a_registrar_withdrawing_the_award_reopens_the_verified_experience_with_a_line_in_its_timeline(
+    experience, student_user, assigned_advisor, registrar_user, competency, proficient,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from achievements.services import award_withdraw
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.experience_submit(experience=experience, actor=student_user)
+        services.experience_verify(
+            experience=experience, actor=assigned_advisor, hours=Decimal("40"), ratings=[(competency, proficient)]
+        )
+    experience.refresh_from_db()
+    award = experience.award
+
+    with django_capture_on_commit_callbacks(execute=True):
+        award_withdraw(award=award, reason="Entered for the wrong student.", actor=registrar_user)
+
+    experience.refresh_from_db()
+    assert experience.state == State.SUBMITTED and experience.award is None
+    last = experience.events.order_by("-at", "-pk").first()
+    assert last.action == "award_withdrawn" and "Entered for the wrong student." in last.note
+    assert IssuedCredential.objects.get(award=award).revoked_at is not None
+
+
+def test_un_verifying_writes_one_line_and_withdraws_the_award_once(
+    experience, student_user, assigned_advisor, competency, proficient, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.experience_submit(experience=experience, actor=student_user)
+        services.experience_verify(
+            experience=experience, actor=assigned_advisor, hours=None, ratings=[(competency, proficient)]
+        )
+        services.experience_unverify(experience=experience, actor=assigned_advisor, reason="Duplicate.")
+    actions = list(experience.events.values_list("action", flat=True))
+    assert actions[-1] == "unverified" and "award_withdrawn" not in actions
