@@ -118,8 +118,11 @@ def _competency_alignment(competency: Achievement) -> vcd.Alignment:
     """The Alignment of a result to a catalog competency: its own framework link, else the issuer's page."""
     version = competency.current_version
     framework = next(iter(version.alignments.all()), None)
-    url = framework.target_url if framework else settings.PORTAL_BASE_URL + reverse(
-        "institutions:profile", kwargs={"slug": competency.institution.slug}
+    url = (
+        framework.target_url
+        if framework
+        else settings.PORTAL_BASE_URL
+        + reverse("institutions:profile", kwargs={"slug": competency.institution.slug})
     )
     return vcd.Alignment(
         target_name=version.name,
