@@ -16,6 +16,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Case, Exists, F, Max, OuterRef, Value, When
@@ -529,7 +530,68 @@ def clr_sign(*, credential_id) -> IssuedCredential | None:
         )
     if not _store([(clr, ok)]):
         return IssuedCredential.objects.get(pk=clr.pk)
+    if ok:
+        _enqueue_companion_pdf(clr.pk)
     return clr
+
+
+# --- the PDF companion (credentials.companion) ------------------------------------------------------
+
+
+def _enqueue_companion_pdf(credential_id) -> None:
+    """Render the credential's PDF companion in a worker once its signed row is committed.
+
+    Never fails the caller: with the broker unreachable the PDF is rendered when first asked for
+    (`companion_pdf_store` renders whatever is missing).
+    """
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+
+    from .tasks import render_companion_pdf
+
+    def send():
+        try:
+            render_companion_pdf.delay(str(credential_id))
+        except BrokerUnreachable as exc:
+            logger.warning("broker unreachable, PDF of credential %s not rendered: %s", credential_id, exc)
+
+    transaction.on_commit(send)
+
+
+def _pdf_stored(credential: IssuedCredential) -> bool:
+    return bool(credential.pdf) and credential.pdf.storage.exists(credential.pdf.name)
+
+
+def companion_pdf_store(*, credential_id) -> IssuedCredential | None:
+    """Render and store the PDF companion of a signed credential whose PDF is missing; returns the row.
+
+    Rendering runs outside any transaction, as signing does; the row is then locked and checked again,
+    so however many runs race, one file is stored (through the `pdf` field's storage) and the others'
+    work is dropped. None when there is no signed ClrCredential or AchievementCredential of that id;
+    `companion.CompanionError` when it cannot be rendered.
+    """
+    from .companion import companion_pdf
+
+    credential = (
+        IssuedCredential.objects.select_related("institution", "learner")
+        .filter(pk=credential_id, state=CredentialState.SIGNED)
+        .filter(kind__in=[CredentialKind.CLR, CredentialKind.ACHIEVEMENT])
+        .first()
+    )
+    if credential is None or _pdf_stored(credential):
+        return credential
+    content = companion_pdf(credential)
+    with transaction.atomic():
+        locked = IssuedCredential.objects.select_for_update().get(pk=credential.pk)
+        if _pdf_stored(locked):
+            return locked
+        locked.pdf.save(f"{locked.pk}.pdf", ContentFile(content), save=False)
+        try:
+            locked.pdf_rendered_at = timezone.now()
+            locked.save(update_fields=["pdf", "pdf_rendered_at"])
+        except Exception:
+            locked.pdf.storage.delete(locked.pdf.name)
+            raise
+    return locked
 
 
 # --- jobs -----------------------------------------------------------------------------------------

@@ -86,6 +86,18 @@ def publish_status_list(self, status_list_id: int) -> int:
     return status_lists.status_list_publish(status_list_id=status_list_id).signed_revision
 
 
+@shared_task(bind=True, acks_late=True, **RETRY)
+def render_companion_pdf(self, credential_id: str) -> str | None:
+    from .companion import CompanionError
+
+    try:
+        credential = services.companion_pdf_store(credential_id=credential_id)
+    except CompanionError as exc:  # permanent: the credential stands without its PDF
+        logger.error("PDF companion of credential %s could not be rendered: %s", credential_id, exc)
+        return None
+    return credential.pdf.name if credential else None
+
+
 @shared_task(acks_late=True)
 def resend_queued_work() -> dict:
     return services.queued_work_resend()
