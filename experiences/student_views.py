@@ -335,16 +335,18 @@ def evidence_add(request, experience_id):
             content_type=getattr(form, "content_type", "") if upload else "",
             actor=request.user,
         )
-    except services.ExperienceRefused as error:
-        if hasattr(error, "error_dict"):
-            _form_errors_from(form, error)
-            return _detail_page(request, experience, status=400, evidence_form=form)
-        return _refused(request, experience, error)
     except ValidationError as error:
-        _form_errors_from(form, error)
-        return _detail_page(request, experience, status=400, evidence_form=form)
+        return _form_refused(request, experience, error, evidence_form=form)
     messages.success(request, "Evidence added.")
     return redirect(experience.get_absolute_url())
+
+
+def _form_refused(request, experience, error: ValidationError, **form):
+    """A service refused a form: about its fields, the form again (400); about the state, why (409)."""
+    if isinstance(error, services.ExperienceRefused) and not hasattr(error, "error_dict"):
+        return _refused(request, experience, error)
+    _form_errors_from(next(iter(form.values())), error)
+    return _detail_page(request, experience, status=400, **form)
 
 
 def _staff_may_see(user, experience_id) -> bool:
@@ -419,13 +421,7 @@ def supervisor_ask(request, experience_id):
             name=form.cleaned_data["name"],
             actor=request.user,
         )
-    except services.ExperienceRefused as error:
-        if hasattr(error, "error_dict"):
-            _form_errors_from(form, error)
-            return _detail_page(request, experience, status=400, supervisor_form=form)
-        return _refused(request, experience, error)
     except ValidationError as error:
-        _form_errors_from(form, error)
-        return _detail_page(request, experience, status=400, supervisor_form=form)
+        return _form_refused(request, experience, error, supervisor_form=form)
     messages.success(request, f"{form.cleaned_data['email']} will get an e-mail with a link to confirm it.")
     return redirect(experience.get_absolute_url())
