@@ -8,6 +8,7 @@ urlpatterns = [
     path("credentials/<uuid:credential_id>", views.detail, name="detail"),
     path("credentials/<uuid:credential_id>.json", views.download_json, name="download_json"),
     path("credentials/<uuid:credential_id>.jwt", views.download_jwt, name="download_jwt"),
+    path("credentials/<uuid:credential_id>.pdf", views.download_pdf, name="download_pdf"),
     path("credentials/status/<slug:slug>/<int:number>/<str:purpose>", views.status_list, name="status_list"),
     path("institutions/<slug:slug>/issuance/", views.jobs, name="jobs"),
     path("institutions/<slug:slug>/issuance/<uuid:job_id>/", views.job, name="job"),

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +17,7 @@ from institutions.permissions import institution_role_required
 from institutions.views import json_ld_response, wants_json_ld
 
 from . import forms, selectors, services
+from .companion import CompanionError
 from .models import CredentialState, IssuanceJob, IssuedCredential, StatusList, StatusPurpose
 from .signing import document_jwt
 from .status_lists import STATUS_LIST_TTL, status_list_publish
@@ -100,6 +101,24 @@ def download_jwt(request, credential_id):
     token = selectors.credential_jwt(credential=credential, sign=document_jwt)
     response = HttpResponse(token, content_type="application/vc+jwt")
     response["Content-Disposition"] = f'attachment; filename="credential-{credential.id}.jwt"'
+    return response
+
+
+@require_GET
+def download_pdf(request, credential_id):
+    """The PDF companion: rendered and kept on the first download if the worker has not made it yet."""
+    credential = _visible_credential(request, credential_id)
+    if credential.state != CredentialState.SIGNED:
+        raise Http404("The credential is not signed yet.")
+    try:
+        credential = services.companion_pdf_store(credential_id=credential.pk)
+    except CompanionError:
+        return render(request, "credentials/pdf_unavailable.html", {"credential": credential}, status=503)
+    response = FileResponse(
+        credential.pdf.open("rb"), as_attachment=True, filename=f"credential-{credential.id}.pdf",
+        content_type="application/pdf",
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -133,6 +133,7 @@ RULES: dict[str, Rule] = {
     "credentials:detail": get_only(CREDENTIAL_OF_A1),
     "credentials:download_json": get_only(CREDENTIAL_OF_A1),
     "credentials:download_jwt": get_only(CREDENTIAL_OF_A1),
+    "credentials:download_pdf": get_only(CREDENTIAL_OF_A1),
     "credentials:status_list": get_only(PUBLIC),
     "credentials:jobs": both(STAFF_OF_A),
     "credentials:job": get_only(STAFF_OF_A),
