@@ -261,11 +261,14 @@ def clr_credential_document(
         ),
     )
     full_name = f"{learner.given_name} {learner.family_name}".strip()
+    # A share's CLR without the learner's name must not carry it in its title either.
+    named = credential.names_learner or not credential.partial
     return vcd.clr_credential(
         id=credential.url,
         issuer=cache.issuer(credential.institution),
         subject=subject,
-        name=f"Comprehensive Learner Record of {full_name}" + (" (selection)" if credential.partial else ""),
+        name=(f"Comprehensive Learner Record of {full_name}" if named else "Comprehensive Learner Record")
+        + (" (selection)" if credential.partial else ""),
         description=f"{len(nested)} achievements recorded by {credential.institution.name}.",
         valid_from=credential.created_at.replace(microsecond=0),
         partial=credential.partial,

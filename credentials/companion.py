@@ -17,6 +17,7 @@ the fetcher serves the bundled fonts and stylesheet, the logo read through the s
 code, and refuses every other URL, which stops the rendering (`CompanionError`).
 """
 
+import gc
 import hashlib
 import json
 import logging
@@ -131,6 +132,12 @@ def _style() -> tuple[FontConfiguration, CSS]:
         fonts = FontConfiguration()
         css = CSS(url=STYLESHEET, url_fetcher=AssetFetcher(), font_config=fonts)
         _stylesheet = (fonts, css)
+        # What the process holds now (Django, the apps, WeasyPrint, these fonts and rules) lives as long
+        # as it does: keep it out of the collector's full passes. A render makes enough objects to start
+        # one every other render, and scanning ~200,000 long-lived objects took ~90 ms of each render
+        # (a quarter of it); with them frozen, ~20 ms.
+        gc.collect()
+        gc.freeze()
     return _stylesheet
 
 
@@ -499,14 +506,16 @@ def _logo(credential: IssuedCredential) -> tuple[bytes, str] | None:
 def _common_context(credential: IssuedCredential, digest: str) -> dict:
     document = credential.document or {}
     learner = credential.learner
+    # A share's CLR that names the learner only by hashed identifiers: its pages name nobody either.
+    anonymous = credential.partial and not credential.names_learner
     issued = _day(document.get("validFrom")) or (credential.signed_at or credential.created_at).date()
     return {
         "credential": credential,
         "credential_id": _text(document.get("id")) or credential.url,
         "digest": digest,
         "issuer": _issuer(document),
-        "learner_name": f"{learner.given_name} {learner.family_name}".strip(),
-        "student_id": learner.student_id,
+        "learner_name": "" if anonymous else f"{learner.given_name} {learner.family_name}".strip(),
+        "student_id": "" if anonymous else learner.student_id,
         "issued": _human_date(issued),
         "verify_url": verification_url(credential),
         "verify_page": settings.PORTAL_BASE_URL + reverse("verify:page"),
