@@ -59,6 +59,17 @@ class ShareLinkForm(forms.Form):
         ),
     )
 
+    allow_pdf = forms.BooleanField(
+        label="Let viewers download a PDF copy",
+        required=False,
+        initial=True,
+        help_text=(
+            "The share page offers the signed record as a PDF to read and print, with the signed record "
+            "attached inside it so it can still be verified. It names you only if “Include my name” is "
+            "ticked."
+        ),
+    )
+
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["credentials"].choices = choices

@@ -23,6 +23,8 @@ class ShareLink(models.Model):
     show_grades = models.BooleanField(default=True)
     # The share page and the share's signed CLR name the learner (otherwise only hashed identifiers).
     include_name = models.BooleanField(default=True)
+    # Viewers may download the PDF companion of the share's signed CLR.
+    allow_pdf = models.BooleanField(default=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     credentials = models.ManyToManyField(

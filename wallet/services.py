@@ -69,11 +69,13 @@ def share_link_create(
     expires_at=None,
     show_grades: bool = True,
     include_name: bool = True,
+    allow_pdf: bool = True,
 ) -> tuple[ShareLink, str]:
     """Share a subset of the owner's credentials; returns the link and its token (≥ 256 random bits).
 
     A signed partial ClrCredential of the subset is issued through the pipeline (one per institution);
-    with `include_name` it names the learner, as the share page does.
+    with `include_name` it names the learner, as the share page does; with `allow_pdf` viewers may
+    download its PDF companion too.
     """
     if not credentials:
         raise ValidationError("Choose at least one record to share.")
@@ -104,6 +106,7 @@ def share_link_create(
         expires_at=expires_at,
         show_grades=show_grades,
         include_name=include_name,
+        allow_pdf=allow_pdf,
     )
     ShareLinkCredential.objects.bulk_create(
         ShareLinkCredential(share_link=share, credential=credential, position=position)
@@ -125,6 +128,7 @@ def share_link_create(
         expires_at=expires_at.isoformat() if expires_at else None,
         show_grades=show_grades,
         include_name=include_name,
+        allow_pdf=allow_pdf,
     )
     return share, token
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("wallet/imports/<uuid:import_id>/delete", views.import_delete, name="import_delete"),
     path("s/<str:token>", views.share_public, name="share_public"),
     path("s/<str:token>/clr/<uuid:credential_id>.json", views.share_clr, name="share_clr"),
+    path("s/<str:token>/clr/<uuid:credential_id>.pdf", views.share_pdf, name="share_pdf"),
 ]

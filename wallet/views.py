@@ -8,12 +8,13 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from credentials.models import CredentialState, IssuedCredential
+from credentials.services import companion_pdf_store
 from credentials.verification import issued_credential_verify
 
 from . import selectors, services
@@ -111,6 +112,7 @@ def record_share(request, credential_id):
             label=f"Link to {credential.name or 'one record'}",
             show_grades=request.POST.get("show_grades") == "on",
             include_name=request.POST.get("include_name") == "on",
+            allow_pdf=request.POST.get("allow_pdf") == "on",
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -161,6 +163,7 @@ def share_new(request):
                     expires_at=form.expires_at,
                     show_grades=form.cleaned_data["show_grades"],
                     include_name=form.cleaned_data["include_name"],
+                    allow_pdf=form.cleaned_data["allow_pdf"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -175,6 +178,7 @@ def share_new(request):
                 "credentials": request.GET.getlist("credential"),
                 "show_grades": True,
                 "include_name": True,
+                "allow_pdf": True,
             },
             choices=choices,
         )
@@ -298,23 +302,65 @@ def share_public(request, token):
     )
 
 
+def _share_clr(share, credential_id) -> IssuedCredential:
+    clr = share.clrs.filter(pk=credential_id).first()
+    if clr is None:
+        raise Http404("No such credential in this share.")
+    return clr
+
+
+def _preparing(request, share, clr, token):
+    response = render(
+        request, "wallet/share_preparing.html", {"share": share, "clr": clr, "token": token}, status=202
+    )
+    response["Retry-After"] = "5"
+    return _private(response)
+
+
 @require_GET
 def share_clr(request, token, credential_id):
     """The signed partial ClrCredential of the share, or a page saying it is being prepared."""
     share = _open_share(token)
     if not share.is_active:
         return _gone(request, share)
-    clr = share.clrs.filter(pk=credential_id).first()
-    if clr is None:
-        raise Http404("No such credential in this share.")
+    clr = _share_clr(share, credential_id)
     if clr.state != CredentialState.SIGNED:
-        response = render(
-            request, "wallet/share_preparing.html", {"share": share, "clr": clr, "token": token}, status=202
-        )
-        response["Retry-After"] = "5"
-        return _private(response)
+        return _preparing(request, share, clr, token)
     response = HttpResponse(json.dumps(clr.document, indent=2), content_type="application/ld+json")
     response["Content-Disposition"] = f'attachment; filename="clr-{clr.id}.json"'
+    return _private(response)
+
+
+@require_GET
+def share_pdf(request, token, credential_id):
+    """The PDF companion of the share's signed partial CLR, when its learner lets viewers download it.
+
+    A GET that may write: if no worker has rendered the PDF yet, the first download renders and stores it.
+    """
+    share = _open_share(token)
+    if not share.is_active:
+        return _gone(request, share)
+    if not share.allow_pdf:
+        raise Http404("This share offers no PDF.")
+    clr = _share_clr(share, credential_id)
+    if clr.state == CredentialState.QUEUED:
+        return _preparing(request, share, clr, token)
+    # Imported here: WeasyPrint (22 MB) is loaded only by processes that render.
+    from credentials.companion import CompanionError
+
+    try:
+        stored = companion_pdf_store(credential_id=clr.pk)
+    except CompanionError:
+        return _private(
+            render(request, "wallet/share_pdf_unavailable.html", {"share": share, "token": token}, status=503)
+        )
+    if stored is None:  # the CLR could not be signed
+        raise Http404("This record could not be prepared.")
+    response = FileResponse(
+        stored.pdf.open("rb"), as_attachment=True, filename=f"clr-{clr.id}.pdf",
+        content_type="application/pdf",
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
     return _private(response)
 
 

@@ -157,6 +157,7 @@ RULES: dict[str, Rule] = {
     "wallet:import_delete": post_only(OWNED_BY_A1),
     "wallet:share_public": both(PUBLIC),  # POST: the recipient e-mail check of the page
     "wallet:share_clr": get_only(PUBLIC),
+    "wallet:share_pdf": get_only(PUBLIC),  # the share's token is the authority, and the share allows it
     # Claiming a record: the invitation link is the authority (anyone holding it is asked to sign in and
     # confirm); records waiting at a verified address are the signed-in person's own.
     "claims:invitation": Rule(get=PUBLIC, post=SIGNED_IN),
@@ -308,6 +309,7 @@ KWARG_BUILDERS = {
 # Where a keyword means something else in one pattern.
 KWARG_OVERRIDES = {
     ("wallet:share_clr", "credential_id"): lambda world: world.a.share_clr.id,
+    ("wallet:share_pdf", "credential_id"): lambda world: world.a.share_clr.id,
     ("account_reset_password_from_key", "key"): lambda world: world.password_reset_key,
     ("institutions:invitation_accept", "token"): lambda world: world.staff_invitation_token,
     ("experiences:evidence_file", "evidence_id"): lambda world: world.a.experience_evidence.uuid,

@@ -152,6 +152,8 @@ def test_no_view_is_csrf_exempt_except_the_listed_ones():
 GET_WRITES = {
     "wallet:share_public": "counts the view (view_count, last_viewed_at) for the owner's share list.",
     "credentials:download_jwt": "makes the credential's VC-JWT on the first download and keeps it.",
+    # wallet:share_pdf does too when no worker made the PDF; in the world the worker made it (a CLR's is
+    # rendered once signed), while an achievement's certificate is made on its first download.
     "credentials:download_pdf": "renders the credential's PDF companion on the first download (when the worker "
     "has not) and keeps it.",
     "achievements:import_file": "keeps in the audit history who downloaded the SIS file (personal data).",
