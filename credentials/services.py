@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Case, Exists, F, Max, OuterRef, Value, When
+from django.db.models import Case, Exists, F, Max, OuterRef, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,11 @@ BULK_CLR_BATCH = 500
 LOOKUP_BATCH = 5000
 # Credentials (and status lists) the periodic sweep sends again per run; a backlog drains over runs.
 SWEEP_LIMIT = 5000
+# Signed ClrCredentials whose missing PDF companion the sweep renders per run (each takes a few hundred ms
+# of a worker), and how far back it looks; an older one, or one whose render failed for good, is rendered
+# when first downloaded.
+COMPANION_SWEEP_LIMIT = 100
+COMPANION_SWEEP_WINDOW = timedelta(days=7)
 
 
 class TransientIssuanceError(Exception):
@@ -594,6 +599,14 @@ def companion_pdf_store(*, credential_id) -> IssuedCredential | None:
     return locked
 
 
+def companion_pdf_failed(*, credential_id) -> None:
+    """Mark that the credential's PDF companion cannot be rendered (`CompanionError`): the sweep stops trying.
+
+    The mark is `pdf_rendered_at` without a `pdf`; a download still tries again (`companion_pdf_store`).
+    """
+    IssuedCredential.objects.filter(pk=credential_id, pdf="").update(pdf_rendered_at=timezone.now())
+
+
 # --- jobs -----------------------------------------------------------------------------------------
 
 
@@ -654,8 +667,10 @@ def jobs_resume_stalled(*, idle_for: timedelta = timedelta(minutes=10)) -> list[
     return resumed
 
 
-def queued_work_resend(*, older_than: timedelta | None = None, limit: int = SWEEP_LIMIT) -> dict[str, int]:
-    """Send queued credentials and unsigned status lists older than `older_than` to the workers again.
+def queued_work_resend(
+    *, older_than: timedelta | None = None, limit: int = SWEEP_LIMIT, pdf_limit: int = COMPANION_SWEEP_LIMIT
+) -> dict[str, int]:
+    """Send queued credentials, unsigned status lists and missing PDF companions to the workers again.
 
     Run periodically (Celery beat, `PORTAL_RESEND_INTERVAL`), this is what makes an outage harmless:
     work whose message never reached the broker (it was down), was lost with it, or died with a worker
@@ -664,11 +679,15 @@ def queued_work_resend(*, older_than: timedelta | None = None, limit: int = SWEE
     - a credential is resent once it has waited `older_than` (`PORTAL_RESEND_QUEUED_AFTER`), in a job or
       not, unless its job signed something in that time (its work is on its way: resending it would
       only double the queue);
-    - at most `limit` credentials and `limit` status lists per run, oldest first.
+    - at most `limit` credentials and `limit` status lists per run, oldest first;
+    - the PDF companion of a learner's current, unrevoked ClrCredential signed between
+      `COMPANION_SWEEP_WINDOW` and `older_than` ago is rendered when it has none, unless its render
+      failed for good (`companion_pdf_failed`) or its job signed or rendered something in that time (the
+      render is still waiting in the queue behind that work); at most `pdf_limit` per run, oldest first.
 
     Returns how many of each were sent (or left to the next run when the broker is still down).
     """
-    from .tasks import publish_status_list, sends_deferred
+    from .tasks import publish_status_list, render_companion_pdf, sends_deferred
 
     if older_than is None:
         older_than = timedelta(seconds=settings.PORTAL_RESEND_QUEUED_AFTER)
@@ -686,17 +705,37 @@ def queued_work_resend(*, older_than: timedelta | None = None, limit: int = SWEE
         .order_by("updated_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+    job_busy = IssuedCredential.objects.filter(job_id=OuterRef("job_id")).filter(
+        Q(signed_at__gte=cutoff) | Q(pdf_rendered_at__gte=cutoff)
+    )
+    unrendered = list(
+        IssuedCredential.objects.current()
+        .signed()
+        .filter(kind=CredentialKind.CLR, revoked_at__isnull=True, pdf="", pdf_rendered_at__isnull=True)
+        .filter(signed_at__lt=cutoff, signed_at__gte=timezone.now() - COMPANION_SWEEP_WINDOW)
+        .filter(~Exists(job_busy))
+        .order_by("signed_at", "pk")
+        .values_list("pk", flat=True)[:pdf_limit]
+    )
     with sends_deferred() as deferred, transaction.atomic():
         _enqueue_signing([pk for pk, kind in waiting if kind == CredentialKind.ACHIEVEMENT])
         _enqueue_signing([pk for pk, kind in waiting if kind == CredentialKind.CLR], kind=CredentialKind.CLR)
         for status_list_id in unsigned_lists:
             transaction.on_commit(lambda pk=status_list_id: publish_status_list.delay(pk))
-    if waiting or unsigned_lists:
+        for credential_id in unrendered:
+            transaction.on_commit(lambda pk=credential_id: render_companion_pdf.delay(str(pk)))
+    if waiting or unsigned_lists or unrendered:
         logger.warning(
-            "sweep: %d queued credential(s) and %d unsigned status list(s) waiting since before %s %s",
-            len(waiting), len(unsigned_lists), cutoff, "left for the next run" if deferred else "sent again",
+            "sweep: %d queued credential(s), %d unsigned status list(s) and %d missing PDF companion(s) "
+            "waiting since before %s %s",
+            len(waiting), len(unsigned_lists), len(unrendered), cutoff,
+            "left for the next run" if deferred else "sent again",
         )  # fmt: skip
-    return {"credentials": len(waiting), "status_lists": len(unsigned_lists)}
+    return {
+        "credentials": len(waiting),
+        "status_lists": len(unsigned_lists),
+        "companion_pdfs": len(unrendered),
+    }
 
 
 # --- telling learners about status changes ---------------------------------------------------------

@@ -1,8 +1,8 @@
 """Celery tasks: ids in, one service call, the retry policy. Running any of them twice is harmless.
 
-Sending may wait for the broker: the signing and publishing tasks are `SweptTask`s, whose work the
-periodic sweep (`resend_queued_work`) finds in the database again, so a send that cannot reach the
-broker is logged and skipped instead of failing the request whose rows are already saved.
+Sending may wait for the broker: the signing, publishing and PDF rendering tasks are `SweptTask`s, whose
+work the periodic sweep (`resend_queued_work`) finds in the database again, so a send that cannot reach
+the broker is logged and skipped instead of failing the request whose rows are already saved.
 """
 
 import logging
@@ -86,7 +86,7 @@ def publish_status_list(self, status_list_id: int) -> int:
     return status_lists.status_list_publish(status_list_id=status_list_id).signed_revision
 
 
-@shared_task(bind=True, acks_late=True, **RETRY)
+@shared_task(bind=True, base=SweptTask, acks_late=True, **RETRY)
 def render_companion_pdf(self, credential_id: str) -> str | None:
     from .companion import CompanionError
 
@@ -94,6 +94,7 @@ def render_companion_pdf(self, credential_id: str) -> str | None:
         credential = services.companion_pdf_store(credential_id=credential_id)
     except CompanionError as exc:  # permanent: the credential stands without its PDF
         logger.error("PDF companion of credential %s could not be rendered: %s", credential_id, exc)
+        services.companion_pdf_failed(credential_id=credential_id)
         return None
     return credential.pdf.name if credential else None
 
