@@ -17,7 +17,6 @@ from institutions.permissions import institution_role_required
 from institutions.views import json_ld_response, wants_json_ld
 
 from . import forms, selectors, services
-from .companion import CompanionError
 from .models import CredentialState, IssuanceJob, IssuedCredential, StatusList, StatusPurpose
 from .signing import document_jwt
 from .status_lists import STATUS_LIST_TTL, status_list_publish
@@ -110,6 +109,9 @@ def download_pdf(request, credential_id):
     credential = _visible_credential(request, credential_id)
     if credential.state != CredentialState.SIGNED:
         raise Http404("The credential is not signed yet.")
+    # Imported here: WeasyPrint (22 MB) is loaded only by processes that render.
+    from .companion import CompanionError
+
     try:
         credential = services.companion_pdf_store(credential_id=credential.pk)
     except CompanionError:

@@ -307,6 +307,12 @@ else:
     }
 # The queue tasks are sent to and workers take them from (the workers' own sends too: the sweep's).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "") or "celery"
+# PDF companions on a queue of their own when set (e.g. "pdf"), for a worker that takes only them and is
+# recycled: `celery -A clrportal worker -Q pdf --max-tasks-per-child 200`. Unset: the default queue.
+PORTAL_PDF_QUEUE = env_str("PORTAL_PDF_QUEUE", "")
+CELERY_TASK_ROUTES = (
+    {"credentials.tasks.render_companion_pdf": {"queue": PORTAL_PDF_QUEUE}} if PORTAL_PDF_QUEUE else {}
+)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -391,5 +397,7 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "py.warnings": {"handlers": [], "propagate": True},
+        # WeasyPrint logs each step of every render at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
