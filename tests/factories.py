@@ -75,6 +75,34 @@ def make_achievement(institution, human_code="CS 101", *, results=None, alignmen
     )
 
 
+def program_transcript(institution, **learner_fields):
+    """A learner with three graded courses (A, B+, C; 4 credits each) that are part of a degree program.
+
+    Returns the learner and their awards.
+    """
+    from achievements.services import association_create, award_create
+
+    program = make_achievement(
+        institution, "BS-CS", achievement_type="Degree", name="BSc Computer Science", results=[]
+    )
+    learner = LearnerFactory(institution=institution, **learner_fields)
+    awards = []
+    for n, grade in enumerate(["A", "B+", "C"], start=1):
+        course = make_achievement(institution, f"CS {100 + n}", name=f"Computing {n}")
+        association_create(source=course, target=program, association_type="isPartOf")
+        description = course.current_version.result_descriptions.get()
+        awards.append(
+            award_create(
+                learner=learner,
+                achievement=course,
+                term=f"Fall 202{n}",
+                results=[{"result_description": description, "value": grade}],
+                credits_earned=4,
+            )
+        )
+    return learner, awards
+
+
 class LearnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "achievements.Learner"

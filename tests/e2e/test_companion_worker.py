@@ -7,12 +7,11 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from achievements.services import association_create, award_create
 from credentials import services
 from credentials.companion import credential_json
 from credentials.models import CredentialState, IssuedCredential
 from credentials.tasks import render_companion_pdf
-from tests.factories import LearnerFactory, make_achievement
+from tests.factories import program_transcript
 from tests.processes import log_text, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -23,22 +22,7 @@ RENDERED = re.compile(r"Task credentials\.tasks\.render_companion_pdf\[([0-9a-f-
 @pytest.fixture
 def learner(institution):
     """A learner with three graded courses that are part of a program."""
-    program = make_achievement(
-        institution, "BS-CS", achievement_type="Degree", name="BSc Computer Science", results=[]
-    )
-    learner = LearnerFactory(institution=institution)
-    for n, grade in enumerate(["A", "B+", "C"], start=1):
-        course = make_achievement(institution, f"CS {100 + n}", name=f"Computing {n}")
-        association_create(source=course, target=program, association_type="isPartOf")
-        award_create(
-            learner=learner,
-            achievement=course,
-            term=f"Fall 202{n}",
-            results=[
-                {"result_description": course.current_version.result_descriptions.get(), "value": grade}
-            ],
-            credits_earned=4,
-        )
+    learner, _awards = program_transcript(institution)
     return learner
 
 

@@ -8,13 +8,12 @@ from collections import Counter
 import pytest
 
 from achievements import demo
-from achievements.services import association_create, award_create
 from credentials import services
 from credentials.models import CredentialKind, CredentialState, IssuanceJob, IssuedCredential, StatusList
 from credentials.verification import credential_verify, fetch_status_list
 from institutions.selectors import institution_did_document
 from tests.e2e.conftest import wait_for_job
-from tests.factories import LearnerFactory, make_achievement
+from tests.factories import program_transcript
 from tests.processes import log_text, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -28,25 +27,7 @@ NOTHING_LEFT_TO_SWEEP = re.compile(
 @pytest.fixture
 def transcript(institution):
     """A learner with three graded courses that are part of a program."""
-    program = make_achievement(
-        institution, "BS-CS", achievement_type="Degree", name="BSc Computer Science", results=[]
-    )
-    learner = LearnerFactory(institution=institution)
-    awards = []
-    for n, grade in enumerate(["A", "B+", "C"], start=1):
-        course = make_achievement(institution, f"CS {100 + n}", name=f"Computing {n}")
-        association_create(source=course, target=program, association_type="isPartOf")
-        description = course.current_version.result_descriptions.get()
-        awards.append(
-            award_create(
-                learner=learner,
-                achievement=course,
-                term=f"Fall 202{n}",
-                results=[{"result_description": description, "value": grade}],
-                credits_earned=4,
-            )
-        )
-    return learner, awards
+    return program_transcript(institution)
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ import json
 import pytest
 from pypdf import PdfReader
 
-from achievements.services import association_create, award_create
 from credentials import services
 from credentials.companion import credential_json
 from credentials.models import CredentialState, IssuedCredential
 from credentials.verification import fetch_status_list
 from institutions.selectors import institution_did_document
-from tests.factories import LearnerFactory, make_achievement
+from tests.factories import program_transcript
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,22 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def transcript(institution) -> IssuedCredential:
     """A learner's signed ClrCredential of three graded courses of a program, with its PDF rendered
     (tasks run eagerly: signing renders it through the real task)."""
-    program = make_achievement(
-        institution, "BS-CS", achievement_type="Degree", name="BSc Computer Science", results=[]
-    )
-    learner = LearnerFactory(institution=institution, given_name="Zoë", family_name="Ørsted")
-    for n, grade in enumerate(["A", "B+", "C"], start=1):
-        course = make_achievement(institution, f"CS {100 + n}", name=f"Computing {n}")
-        association_create(source=course, target=program, association_type="isPartOf")
-        award_create(
-            learner=learner,
-            achievement=course,
-            term=f"Fall 202{n}",
-            results=[
-                {"result_description": course.current_version.result_descriptions.get(), "value": grade}
-            ],
-            credits_earned=4,
-        )
+    learner, _awards = program_transcript(institution, given_name="Zoë", family_name="Ørsted")
     clr = services.clr_issue(learner=learner)
     clr.refresh_from_db()
     assert clr.state == CredentialState.SIGNED, clr.error
