@@ -103,6 +103,30 @@ def program_transcript(institution, **learner_fields):
     return learner, awards
 
 
+def experience_attested_and_verified(
+    experience, *, student, advisor, supervisor_email, attestation: dict, hours, ratings, comment
+):
+    """Take an experience the way people do: its supervisor attests it from their link (`attestation`:
+    the keywords of supervisor_attest), the student submits it, the advisor verifies it; tasks run eagerly."""
+    from django.test import TestCase
+
+    from experiences import services
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        request = services.supervisor_request_create(
+            experience=experience, email=supervisor_email, actor=student
+        )
+    services.supervisor_attest(request=request, **attestation)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.experience_submit(experience=experience, actor=student)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.experience_verify(
+            experience=experience, actor=advisor, hours=hours, ratings=ratings, comment=comment
+        )
+    experience.refresh_from_db()
+    return experience
+
+
 class LearnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "achievements.Learner"

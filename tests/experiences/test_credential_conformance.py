@@ -12,7 +12,7 @@ from credentials import services as credential_services
 from credentials.models import CredentialKind, CredentialState, IssuedCredential
 from credentials.verification import credential_verify
 from experiences import services
-from tests.factories import make_achievement
+from tests.factories import experience_attested_and_verified, make_achievement
 from vc.schema import validate
 
 
@@ -32,31 +32,15 @@ def verified(
 ):  # fmt: skip
     """Attested by the supervisor, verified by the advisor with two competencies rated; tasks run eagerly."""
     advanced = rubric.competency_levels.get(name="Advanced")
-    with django_capture_on_commit_callbacks(execute=True):
-        request = services.supervisor_request_create(
-            experience=experience, email="mentor@host.example", actor=student_user
-        )
-    services.supervisor_attest(
-        request=request,
-        hours=Decimal("36"),
-        competencies=[(competency, proficient)],
-        comment="Careful with money.",
-        signer_name="Morgan Host",
-        signer_title="Club sponsor",
-        signer_organisation="Engineering Society",
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.experience_submit(experience=experience, actor=student_user)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.experience_verify(
-            experience=experience,
-            actor=assigned_advisor,
-            hours=Decimal("38"),
-            ratings=[(competency, proficient), (communication, advanced)],
-            comment="Ran a tight budget.",
-        )
-    experience.refresh_from_db()
-    return experience
+    return experience_attested_and_verified(
+        experience, student=student_user, advisor=assigned_advisor, supervisor_email="mentor@host.example",
+        attestation={
+            "hours": Decimal("36"), "competencies": [(competency, proficient)], "comment": "Careful with money.",
+            "signer_name": "Morgan Host", "signer_title": "Club sponsor", "signer_organisation": "Engineering Society",
+        },
+        hours=Decimal("38"), ratings=[(competency, proficient), (communication, advanced)],
+        comment="Ran a tight budget.",
+    )  # fmt: skip
 
 
 @pytest.fixture

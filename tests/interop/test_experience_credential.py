@@ -15,7 +15,7 @@ from credentials.verification import fetch_status_list
 from experiences import services
 from experiences.models import AdvisorAssignment, CompetencyLevel
 from institutions.selectors import institution_did_document
-from tests.factories import LearnerFactory
+from tests.factories import LearnerFactory, experience_attested_and_verified
 
 pytestmark = pytest.mark.e2e
 
@@ -52,31 +52,16 @@ def verified(institution, student_user, advisor_user, django_capture_on_commit_c
         competencies=[teamwork, technology],
         actor=student_user,
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        request = services.supervisor_request_create(
-            experience=experience, email="lead@harbour.example", actor=student_user
-        )
-    services.supervisor_attest(
-        request=request,
-        hours=Decimal("312.5"),
-        competencies=[(teamwork, proficient), (technology, advanced)],
-        comment="An asset to the team.",
-        signer_name="Jo Lead",
-        signer_title="Head of Data",
-        signer_organisation="Harbour Analytics",
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.experience_submit(experience=experience, actor=student_user)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.experience_verify(
-            experience=experience,
-            actor=advisor_user,
-            hours=Decimal("312.5"),
-            ratings=[(teamwork, proficient), (technology, advanced)],
-            comment="Confirmed with the host.",
-        )
-    experience.refresh_from_db()
-    return experience
+    return experience_attested_and_verified(
+        experience, student=student_user, advisor=advisor_user, supervisor_email="lead@harbour.example",
+        attestation={
+            "hours": Decimal("312.5"), "competencies": [(teamwork, proficient), (technology, advanced)],
+            "comment": "An asset to the team.", "signer_name": "Jo Lead", "signer_title": "Head of Data",
+            "signer_organisation": "Harbour Analytics",
+        },
+        hours=Decimal("312.5"), ratings=[(teamwork, proficient), (technology, advanced)],
+        comment="Confirmed with the host.",
+    )  # fmt: skip
 
 
 def signed(experience) -> IssuedCredential:
