@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("wallet.urls")),
     path("", include("wallet.verify_urls")),
     path("", include("wallet.claim_urls")),
+    path("", include("api.urls")),
+    path("", include("delivery.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Public assets (achievement images, logos); private files have views that check who asks.
     path("media/<path:path>", views.public_media, name="public_media"),

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
     "csp",
     "allauth",
     "allauth.account",
@@ -62,6 +64,8 @@ INSTALLED_APPS = [
     "credentials",
     "experiences",
     "wallet",
+    "api",
+    "delivery",
 ]
 
 MIDDLEWARE = [
@@ -401,3 +405,15 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
     },
 }
+
+
+# === api: OAuth 2.0 and the 1EdTech service API (api/oauth*, api/ims*) ===
+# Named so that api.models can point at it (django-oauth-toolkit's models are swappable).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
+
+# === api: the portal's REST API for institution systems (api/portal*) ===
+
+
+# === delivery: claim offers, VC-API exchanges, OID4VCI 1.0 (delivery/) ===
+

@@ -26,9 +26,12 @@ class Outcome(StrEnum):
     FORBIDDEN = "403"
     NOT_FOUND = "404 (hidden)"
     NOT_ALLOWED = "405"
+    # An API that authenticates by token (OAuth 2.0, API tokens), not by the signed-in session.
+    UNAUTHENTICATED = "401"
 
 
 A, L, F, N, M = Outcome.ALLOWED, Outcome.LOGIN, Outcome.FORBIDDEN, Outcome.NOT_FOUND, Outcome.NOT_ALLOWED
+U = Outcome.UNAUTHENTICATED
 
 
 def _cells(default: Outcome, **by_role: Outcome) -> dict[str, Outcome]:
@@ -314,6 +317,16 @@ KWARG_OVERRIDES = {
     ("institutions:invitation_accept", "token"): lambda world: world.staff_invitation_token,
     ("experiences:evidence_file", "evidence_id"): lambda world: world.a.experience_evidence.uuid,
 }
+# The rooms with many URLs of their own keep their rules in modules beside this one (same names); they
+# import the outcome profiles above from here.
+from . import rules_delivery, rules_ims, rules_oauth, rules_portal_api  # noqa: E402
+
+for _room in (rules_oauth, rules_ims, rules_portal_api, rules_delivery):
+    RULES.update(_room.RULES)
+    FRAMEWORK_PATTERNS.update(getattr(_room, "FRAMEWORK_PATTERNS", {}))
+    KWARG_BUILDERS.update(getattr(_room, "KWARG_BUILDERS", {}))
+    KWARG_OVERRIDES.update(getattr(_room, "KWARG_OVERRIDES", {}))
+
 # Keywords that name an institution's or a learner's own objects (not the institution itself).
 OBJECT_KWARGS = set(KWARG_BUILDERS) - {
     "slug", "purpose", "action", "key", "uidb36", "number", "token", "claim_token", "supervisor_token"
@@ -352,4 +365,4 @@ def outcome_of(response) -> Outcome | str:
         return L if urlsplit(response["Location"]).path in login_pages else A
     if 200 <= code < 300 or code in (400, 409):
         return A
-    return {403: F, 404: N, 405: M}.get(code, f"unexpected status {code}")
+    return {401: U, 403: F, 404: N, 405: M}.get(code, f"unexpected status {code}")

@@ -107,6 +107,8 @@ class World:
     password_reset_key: str = ""
     claim_token: str = ""  # a learner of A who has not claimed their record yet was sent this invitation
     staff_invitation_token: str = ""  # A invites an address no one of the matrix holds to be an advisor
+    # The objects of the rooms that build their own part of the world (world_<room>.py), by name.
+    extras: dict = field(default_factory=dict)
 
     def user(self, role: str):
         return self.users.get(role)
@@ -323,4 +325,6 @@ def build_world() -> World:
         token_hash=institution_services.invitation_token_hash(world.staff_invitation_token),
         expires_at=timezone.now() + datetime.timedelta(days=1),
     )  # fmt: skip
+    for room in ("world_oauth", "world_ims", "world_portal_api", "world_delivery"):
+        import_module(f"tests.security.{room}").build(world)
     return world
