@@ -81,6 +81,10 @@ class IssuanceJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     signed = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # PDF companions of the job's ClrCredentials: one for each CLR that is not failed, rendered or not.
+    pdfs_expected = models.PositiveIntegerField(default=0)
+    pdfs_rendered = models.PositiveIntegerField(default=0)
+    pdfs_failed = models.PositiveIntegerField(default=0)
     state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -96,8 +100,14 @@ class IssuanceJob(models.Model):
         return max(self.total - self.signed - self.failed, 0)
 
     @property
+    def pdfs_waiting(self) -> int:
+        return max(self.pdfs_expected - self.pdfs_rendered - self.pdfs_failed, 0)
+
+    @property
     def percent_done(self) -> int:
-        return 100 if not self.total else int(100 * (self.signed + self.failed) / self.total)
+        work = self.total + self.pdfs_expected
+        done = self.signed + self.failed + self.pdfs_rendered + self.pdfs_failed
+        return 100 if not work else min(int(100 * done / work), 100)
 
     @property
     def is_running(self) -> bool:
@@ -172,6 +182,8 @@ class IssuedCredential(models.Model):
     # read the credential.
     pdf = models.FileField(upload_to="credentials/pdf/%Y/%m/", storage=private_storage, blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    # Why the PDF companion could not be rendered for good (with pdf_rendered_at set and no pdf).
+    pdf_error = models.TextField(blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     signed_at = models.DateTimeField(null=True, blank=True)

@@ -58,6 +58,12 @@ def job_progress(*, job: IssuanceJob) -> dict:
         "signed": job.signed,
         "failed": job.failed,
         "queued": job.queued,
+        "pdfs": {
+            "expected": job.pdfs_expected,
+            "rendered": job.pdfs_rendered,
+            "failed": job.pdfs_failed,
+            "waiting": job.pdfs_waiting,
+        },
         "percent": job.percent_done,
     }
 

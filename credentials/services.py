@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Value, When
+from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -357,11 +358,14 @@ def bulk_issue(
                 actor=actor,
             )
     # Everything created for this job counts, including credentials of other awards a CLR needed.
-    job.total = IssuedCredential.objects.filter(job=job).count()
+    counts = IssuedCredential.objects.filter(job=job).aggregate(
+        total=Count("pk"), clrs=Count("pk", filter=Q(kind=CredentialKind.CLR))
+    )
+    job.total, job.pdfs_expected = counts["total"], counts["clrs"]
     if job.total == 0:
         job.state = IssuanceJob.State.DONE
         job.finished_at = timezone.now()
-    job.save(update_fields=["total", "state", "finished_at"])
+    job.save(update_fields=["total", "pdfs_expected", "state", "finished_at"])
     audit_record(
         actor=actor,
         action="issuance_job.started",
@@ -392,25 +396,36 @@ def _achievement_rows(ids):
 
 
 def _count_for_jobs(outcomes: list[tuple[IssuedCredential, bool]]) -> None:
-    """Add this batch's signed/failed counts to their jobs, and close jobs that are complete."""
+    """Add this batch's signed/failed counts to their jobs, and close jobs that are complete.
+
+    A ClrCredential that failed will have no PDF companion: its job stops expecting one.
+    """
     per_job: dict = {}
     for credential, ok in outcomes:
         if credential.job_id:
-            signed, failed = per_job.get(credential.job_id, (0, 0))
-            per_job[credential.job_id] = (signed + ok, failed + (not ok))
-    for job_id, (signed, failed) in per_job.items():
-        IssuanceJob.objects.filter(pk=job_id).update(signed=F("signed") + signed, failed=F("failed") + failed)
-        IssuanceJob.objects.filter(pk=job_id, state=IssuanceJob.State.RUNNING).filter(
-            signed__gte=F("total") - F("failed")
-        ).update(
-            state=_finished_state(),
-            finished_at=timezone.now(),
+            signed, failed, failed_clrs = per_job.get(credential.job_id, (0, 0, 0))
+            failed_clr = not ok and credential.kind == CredentialKind.CLR
+            per_job[credential.job_id] = (signed + ok, failed + (not ok), failed_clrs + failed_clr)
+    for job_id, (signed, failed, failed_clrs) in per_job.items():
+        IssuanceJob.objects.filter(pk=job_id).update(
+            signed=F("signed") + signed,
+            failed=F("failed") + failed,
+            pdfs_expected=Greatest(F("pdfs_expected") - failed_clrs, 0),
         )
+    _close_finished_jobs(per_job)
+
+
+def _close_finished_jobs(job_ids) -> None:
+    """Jobs whose credentials are all signed or failed and whose PDFs are all rendered or failed are done."""
+    IssuanceJob.objects.filter(pk__in=list(job_ids), state=IssuanceJob.State.RUNNING).filter(
+        signed__gte=F("total") - F("failed"),
+        pdfs_rendered__gte=F("pdfs_expected") - F("pdfs_failed"),
+    ).update(state=_finished_state(), finished_at=timezone.now())
 
 
 def _finished_state():
     return Case(
-        When(failed__gt=0, then=Value(IssuanceJob.State.DONE_WITH_FAILURES)),
+        When(Q(failed__gt=0) | Q(pdfs_failed__gt=0), then=Value(IssuanceJob.State.DONE_WITH_FAILURES)),
         default=Value(IssuanceJob.State.DONE),
     )
 
@@ -571,8 +586,8 @@ def companion_pdf_store(*, credential_id) -> IssuedCredential | None:
 
     Rendering runs outside any transaction, as signing does; the row is then locked and checked again,
     so however many runs race, one file is stored (through the `pdf` field's storage) and the others'
-    work is dropped. None when there is no signed ClrCredential or AchievementCredential of that id;
-    `companion.CompanionError` when it cannot be rendered.
+    work is dropped. The first render of a job's CLR counts in its job. None when there is no signed
+    ClrCredential or AchievementCredential of that id; `companion.CompanionError` when it cannot be rendered.
     """
     from .companion import companion_pdf
 
@@ -589,22 +604,43 @@ def companion_pdf_store(*, credential_id) -> IssuedCredential | None:
         locked = IssuedCredential.objects.select_for_update().get(pk=credential.pk)
         if _pdf_stored(locked):
             return locked
+        first_render = locked.pdf_rendered_at is None
         locked.pdf.save(f"{locked.pk}.pdf", ContentFile(content), save=False)
         try:
             locked.pdf_rendered_at = timezone.now()
-            locked.save(update_fields=["pdf", "pdf_rendered_at"])
+            locked.pdf_error = ""
+            locked.save(update_fields=["pdf", "pdf_rendered_at", "pdf_error"])
+            if first_render and locked.job_id and locked.kind == CredentialKind.CLR:
+                _count_pdf_for_job(locked.job_id, rendered=True)
         except Exception:
             locked.pdf.storage.delete(locked.pdf.name)
             raise
     return locked
 
 
-def companion_pdf_failed(*, credential_id) -> None:
+def companion_pdf_failed(*, credential_id, reason: str) -> None:
     """Mark that the credential's PDF companion cannot be rendered (`CompanionError`): the sweep stops trying.
 
-    The mark is `pdf_rendered_at` without a `pdf`; a download still tries again (`companion_pdf_store`).
+    The mark is `pdf_rendered_at` without a `pdf`, with the reason in `pdf_error`; a download still tries
+    again (`companion_pdf_store`). Counted once in the credential's job.
     """
-    IssuedCredential.objects.filter(pk=credential_id, pdf="").update(pdf_rendered_at=timezone.now())
+    with transaction.atomic():
+        marked = IssuedCredential.objects.filter(
+            pk=credential_id, pdf="", pdf_rendered_at__isnull=True
+        ).update(pdf_rendered_at=timezone.now(), pdf_error=reason[:2000])
+        job_id = (
+            IssuedCredential.objects.filter(pk=credential_id, kind=CredentialKind.CLR)
+            .values_list("job_id", flat=True)
+            .first()
+        )
+        if marked and job_id:
+            _count_pdf_for_job(job_id, rendered=False)
+
+
+def _count_pdf_for_job(job_id, *, rendered: bool) -> None:
+    field = "pdfs_rendered" if rendered else "pdfs_failed"
+    IssuanceJob.objects.filter(pk=job_id).update(**{field: F(field) + 1})
+    _close_finished_jobs([job_id])
 
 
 # --- jobs -----------------------------------------------------------------------------------------
@@ -619,8 +655,12 @@ def job_retry_failed(*, job: IssuanceJob, actor=None) -> int:
     IssuedCredential.objects.filter(pk__in=[c.pk for c in failed]).update(
         state=CredentialState.QUEUED, error=""
     )
+    clrs = sum(credential.kind == CredentialKind.CLR for credential in failed)
     IssuanceJob.objects.filter(pk=job.pk).update(
-        failed=F("failed") - len(failed), state=IssuanceJob.State.RUNNING, finished_at=None
+        failed=F("failed") - len(failed),
+        pdfs_expected=F("pdfs_expected") + clrs,
+        state=IssuanceJob.State.RUNNING,
+        finished_at=None,
     )
     _enqueue_signing([c.id for c in failed if c.kind == CredentialKind.ACHIEVEMENT])
     _enqueue_signing([c.id for c in failed if c.kind == CredentialKind.CLR], kind=CredentialKind.CLR)
@@ -635,17 +675,27 @@ def job_retry_failed(*, job: IssuanceJob, actor=None) -> int:
 
 
 def job_requeue_stalled(*, job: IssuanceJob) -> int:
-    """Send the job's still-queued credentials to the workers again (e.g. after a worker machine died).
+    """Send the job's still-queued credentials and missing PDFs to the workers again (e.g. after a worker
+    machine died); returns how many.
 
-    Harmless when they are in fact being signed: signing is idempotent.
+    Harmless when they are in fact being signed or rendered: both are idempotent.
     """
+    from .tasks import render_companion_pdf
+
     queued = job.credentials.filter(state=CredentialState.QUEUED)
     achievement_ids = list(queued.filter(kind=CredentialKind.ACHIEVEMENT).values_list("pk", flat=True))
     clr_ids = list(queued.filter(kind=CredentialKind.CLR).values_list("pk", flat=True))
+    unrendered = list(
+        job.credentials.signed()
+        .filter(kind=CredentialKind.CLR, pdf="", pdf_rendered_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
     with transaction.atomic():
         _enqueue_signing(achievement_ids)
         _enqueue_signing(clr_ids, kind=CredentialKind.CLR)
-    return len(achievement_ids) + len(clr_ids)
+        for credential_id in unrendered:
+            transaction.on_commit(lambda pk=credential_id: render_companion_pdf.delay(str(pk)))
+    return len(achievement_ids) + len(clr_ids) + len(unrendered)
 
 
 def jobs_resume_stalled(*, idle_for: timedelta = timedelta(minutes=10)) -> list[IssuanceJob]:
@@ -656,8 +706,8 @@ def jobs_resume_stalled(*, idle_for: timedelta = timedelta(minutes=10)) -> list[
     cutoff = timezone.now() - idle_for
     resumed = []
     for job in IssuanceJob.objects.filter(state=IssuanceJob.State.RUNNING, created_at__lt=cutoff):
-        last_signed = job.credentials.aggregate(last=Max("signed_at"))["last"]
-        if last_signed is not None and last_signed >= cutoff:
+        progress = job.credentials.aggregate(signed=Max("signed_at"), rendered=Max("pdf_rendered_at"))
+        if any(last is not None and last >= cutoff for last in progress.values()):
             continue
         if job_requeue_stalled(job=job):
             logger.warning(
@@ -680,8 +730,8 @@ def queued_work_resend(
       not, unless its job signed something in that time (its work is on its way: resending it would
       only double the queue);
     - at most `limit` credentials and `limit` status lists per run, oldest first;
-    - the PDF companion of a learner's current, unrevoked ClrCredential signed between
-      `COMPANION_SWEEP_WINDOW` and `older_than` ago is rendered when it has none, unless its render
+    - the PDF companion of a learner's current, unrevoked ClrCredential (or of a running job's CLR) signed
+      between `COMPANION_SWEEP_WINDOW` and `older_than` ago is rendered when it has none, unless its render
       failed for good (`companion_pdf_failed`) or its job signed or rendered something in that time (the
       render is still waiting in the queue behind that work); at most `pdf_limit` per run, oldest first.
 
@@ -709,9 +759,10 @@ def queued_work_resend(
         Q(signed_at__gte=cutoff) | Q(pdf_rendered_at__gte=cutoff)
     )
     unrendered = list(
-        IssuedCredential.objects.current()
-        .signed()
-        .filter(kind=CredentialKind.CLR, revoked_at__isnull=True, pdf="", pdf_rendered_at__isnull=True)
+        IssuedCredential.objects.signed()
+        # A learner's current record, and every CLR of a job still waiting for its PDFs.
+        .filter(Q(is_current=True, revoked_at__isnull=True) | Q(job__state=IssuanceJob.State.RUNNING))
+        .filter(kind=CredentialKind.CLR, pdf="", pdf_rendered_at__isnull=True)
         .filter(signed_at__lt=cutoff, signed_at__gte=timezone.now() - COMPANION_SWEEP_WINDOW)
         .filter(~Exists(job_busy))
         .order_by("signed_at", "pk")

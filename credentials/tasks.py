@@ -94,7 +94,7 @@ def render_companion_pdf(self, credential_id: str) -> str | None:
         credential = services.companion_pdf_store(credential_id=credential_id)
     except CompanionError as exc:  # permanent: the credential stands without its PDF
         logger.error("PDF companion of credential %s could not be rendered: %s", credential_id, exc)
-        services.companion_pdf_failed(credential_id=credential_id)
+        services.companion_pdf_failed(credential_id=credential_id, reason=str(exc))
         return None
     return credential.pdf.name if credential else None
 

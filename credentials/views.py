@@ -207,10 +207,17 @@ def job(request, job_id):
     )
     if request.GET.get("format") == "json":
         return JsonResponse(selectors.job_progress(job=found))
+    pdf_failures = found.credentials.exclude(pdf_error="").select_related("learner")
     return render(
         request,
         "credentials/job.html",
-        {"institution": request.institution, "job": found, "failures": failures[:200], "section": "issuance"},
+        {
+            "institution": request.institution,
+            "job": found,
+            "failures": failures[:200],
+            "pdf_failures": pdf_failures[:200],
+            "section": "issuance",
+        },
     )
 
 

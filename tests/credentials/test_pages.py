@@ -162,7 +162,7 @@ def test_the_command_names_an_unknown_institution():
 
 
 def test_a_stalled_job_can_be_resent_to_the_workers_and_completes_once(
-    client, login, registrar_user, awards, institution, monkeypatch
+    client, login, registrar_user, awards, institution, monkeypatch, django_capture_on_commit_callbacks
 ):
     from credentials import tasks
 
@@ -177,11 +177,13 @@ def test_a_stalled_job_can_be_resent_to_the_workers_and_completes_once(
 
     login(registrar_user)
     page = client.get(f"/institutions/{institution.slug}/issuance/{job.id}/")
-    assert b"Send the waiting credentials to the workers again" in page.content
-    response = client.post(f"/institutions/{institution.slug}/issuance/{job.id}/resend", follow=True)
+    assert b"Send the waiting work to the workers again" in page.content
+    with django_capture_on_commit_callbacks(execute=True):  # the CLRs' PDF companions render too
+        response = client.post(f"/institutions/{institution.slug}/issuance/{job.id}/resend", follow=True)
     assert b"sent to the workers again" in response.content
     job.refresh_from_db()
     assert (job.signed, job.failed, job.state) == (job.total, 0, IssuanceJob.State.DONE)
+    assert job.pdfs_rendered == job.pdfs_expected == 1
     assert IssuedCredential.objects.filter(award=awards[0], kind=CredentialKind.ACHIEVEMENT).count() == 1
 
 
