@@ -131,6 +131,11 @@ def _profile(render, credential) -> None:
             if path.endswith(filename) and name == function
         )
         print(f"    {label:<44} {seconds * 1000:7.1f} ms  {100 * seconds / total:5.1f} %")
+    print("  the 15 functions with the most time of their own:")
+    by_own = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:15]
+    for (path, line, name), (calls, _primitive, own, _cumulative, _callers) in by_own:
+        where = "/".join(Path(path).parts[-2:])
+        print(f"    {own * 1000:7.1f} ms  {calls:7d} calls  {name} ({where}:{line})")
 
 
 def _measure(args) -> int:
