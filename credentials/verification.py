@@ -10,7 +10,6 @@ import json
 import logging
 from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import Resolver404, resolve
@@ -52,6 +51,8 @@ def _remote_json(url: str, what: str) -> dict:
     cached = cache.get(cache_key)
     if cached is not None:
         return cached
+    import httpx  # only here: what it imports (its command line's rich, pygments...) is not small
+
     try:
         accept = {"Accept": "application/json, application/ld+json"}
         with httpx.stream("GET", url, timeout=REMOTE_TIMEOUT_SECONDS, headers=accept) as response:

@@ -18,7 +18,6 @@ from django.urls import Resolver404, resolve
 
 from credentials import selectors as credential_selectors
 from credentials.models import CredentialState, IssuedCredential
-from credentials.pdf_attachment import PdfAttachmentError, credential_in_pdf, is_pdf
 from credentials.verification import credential_verify, issued_credential_verify
 from vc import json_text
 from vc import jwt as vc_jwt
@@ -257,13 +256,21 @@ def credential_from_text(text: str) -> dict | str:
     return value
 
 
+def _is_pdf(data: bytes, filename: str) -> bool:
+    # credentials.pdf_attachment (and pypdf) are imported when a PDF is read, not by every process that
+    # loads the URLconf: a Celery worker never reads one.
+    from credentials.pdf_attachment import is_pdf
+
+    return is_pdf(data) or filename.lower().endswith(".pdf")
+
+
 def credential_from_file(*, data: bytes, filename: str = "") -> dict | str:
     """A credential from an uploaded file: JSON, VC-JWT, a baked PNG or SVG badge, or a PDF's attachment."""
     if len(data) > upload_max_bytes():
         raise upload_too_large(len(data))
     if not data.strip():
         raise SubmissionError("The file is empty.")
-    if is_pdf(data) or filename.lower().endswith(".pdf"):
+    if _is_pdf(data, filename):
         return submission_from_pdf(data=data).credential
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(PNG_SIGNATURE) or stripped.startswith(b"<") or filename.lower().endswith(".svg"):
@@ -286,13 +293,15 @@ def submission_from_file(*, data: bytes, filename: str = "") -> Submission:
     """What an uploaded file submits: the credential it is or carries, and whether it came out of a PDF."""
     if len(data) > upload_max_bytes():
         raise upload_too_large(len(data))
-    if is_pdf(data) or filename.lower().endswith(".pdf"):
+    if _is_pdf(data, filename):
         return submission_from_pdf(data=data)
     return Submission(credential_from_file(data=data, filename=filename))
 
 
 def submission_from_pdf(*, data: bytes) -> Submission:
     """The credential attached to a PDF (a transcript companion's clr.json), read as an uploaded file is."""
+    from credentials.pdf_attachment import PdfAttachmentError, credential_in_pdf
+
     if len(data) > upload_max_bytes():
         raise upload_too_large(len(data))
     try:
