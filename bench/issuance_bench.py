@@ -219,7 +219,13 @@ class Workers:
         self.offsets: list[int] = []
 
     def start(self, count: int) -> None:
-        env = dict(os.environ, LOG_LEVEL="INFO", CELERY_WORKER_PREFETCH_MULTIPLIER=str(self.prefetch))
+        # The work the workers send themselves (a signed CLR's PDF render) goes to the same queue.
+        env = dict(
+            os.environ,
+            LOG_LEVEL="INFO",
+            CELERY_WORKER_PREFETCH_MULTIPLIER=str(self.prefetch),
+            CELERY_TASK_DEFAULT_QUEUE=self.queue,
+        )
         for number in range(count):
             log = open(self.logdir / f"worker-{number}.log", "wb")  # noqa: SIM115 - closed with the process
             command = [
