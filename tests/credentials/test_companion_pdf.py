@@ -263,6 +263,18 @@ def test_a_co_curricular_experience_shows_who_verified_it_and_the_competency_lev
     assert "Advanced: Leads others." in words
 
 
+def test_pdf_streams_are_compressed_at_zlibs_default_level_not_pydyfs_slower_9(learner, award, monkeypatch):
+    levels = []
+    real = companion.zlib.compressobj
+    monkeypatch.setattr(
+        companion.zlib, "compressobj", lambda level, *a, **k: levels.append(level) or real(level)
+    )
+    certificate = services.credential_issue(award=award)
+    content = companion.companion_pdf(IssuedCredential.objects.get(pk=certificate.pk))
+    assert levels and set(levels) == {6}, "pydyf no longer compresses through companion._ZlibAtDefaultLevel"
+    assert PdfReader(io.BytesIO(content)).attachments
+
+
 def test_the_fetcher_serves_only_the_bundled_files():
     fetcher = companion.AssetFetcher({"companion:/qr.svg": (b"<svg/>", "image/svg+xml")})
 
