@@ -64,3 +64,55 @@ class RegisteredClient(models.Model):
 
     def __str__(self):
         return f"{self.application} ({self.software_id} {self.software_version})"
+
+
+class Standard(models.TextChoices):
+    """The two 1EdTech service APIs: each holds its own kind of credential."""
+
+    OB = "ob", "Open Badges 3.0"
+    CLR = "clr", "Comprehensive Learner Record 2.0"
+
+
+class UpsertedCredential(models.Model):
+    """A credential a client upserted into a learner's wallet through the 1EdTech service API.
+
+    The wallet keeps it as an ExternalCredential (shown, verified and deleted there like any import);
+    this row keeps what the client sent exactly as sent, so GET credentials gives it back unchanged,
+    and the keys of the spec's equality (issuer id and credential id) and comparison (validFrom).
+    """
+
+    external = models.OneToOneField(
+        "wallet.ExternalCredential", on_delete=models.CASCADE, related_name="upsert"
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    standard = models.CharField(max_length=3, choices=Standard.choices)
+    issuer_id = models.CharField(max_length=2000)
+    # The credential's `id`; empty when it has none (then only an identical body is the same credential).
+    credential_id = models.CharField(max_length=2000, blank=True)
+    body_hash = models.CharField(max_length=64, help_text="SHA-256 of the body as sent.")
+    valid_from = models.DateTimeField(null=True, blank=True)
+    is_jwt = models.BooleanField(default=False)
+    # The JSON text or the compact JWS, byte for byte as the client sent it.
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "standard", "credential_id"])]
+
+    def __str__(self):
+        return f"{self.credential_id or self.body_hash[:12]} ({self.get_standard_display()})"
+
+
+class LearnerProfile(models.Model):
+    """What a learner told the 1EdTech service API about themselves beyond their account's names
+    (PUT profile): the Profile properties they may set, as they sent them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_profile"
+    )
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Profile of {self.user}"

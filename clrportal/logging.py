@@ -28,6 +28,7 @@ REDACTED = "[redacted]"
 _SECRET_NAMES = (
     r"[a-z_]*password|passwd|passphrase|[a-z_.]*secret[a-z_]*|[a-z_]*token|sessionid|api[_-]?key"
     r"|private[_-]?key|[a-z]*KeyMultibase|key_encryption_key"
+    r"|pin|tx_code|pre-authorized_code|c_nonce"
 )
 _PATTERNS: list[tuple[re.Pattern, str]] = [
     # allauth's links: /accounts/password/reset/key/<uidb36>-<key>/ and /accounts/confirm-email/<key>/
@@ -36,8 +37,8 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     # share links: /s/<token> and everything under it
     (re.compile(r"(/s/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
     # Single-use links: a learner's invitation to claim their record, a staff member's to join, an
-    # outside supervisor's to attest an experience.
-    (re.compile(r"(/claim/|/invitations/|/supervisors/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
+    # outside supervisor's to attest an experience, a claim offer's into a wallet (delivery/).
+    (re.compile(r"(/claim/|/invitations/|/supervisors/|/interactions/)[^\s/?#\"'<>]+"), rf"\g<1>{REDACTED}"),
     (
         re.compile(
             r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)",

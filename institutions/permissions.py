@@ -16,6 +16,14 @@ def user_has_mfa(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+def roles_allow(*, held, allowed) -> bool:
+    """Whether roles `held` at an institution include one of the roles `allowed` to do something.
+
+    The one test both the pages (institution_role_required) and the portal API (api.permissions) make.
+    """
+    return bool(set(held) & set(allowed))
+
+
 def institution_role_required(*roles: str):
     """Let the view run only for a signed-in member holding one of `roles` at the institution in the URL.
 
@@ -32,7 +40,7 @@ def institution_role_required(*roles: str):
             held = set(
                 request.user.memberships.filter(institution=institution).values_list("role", flat=True)
             )
-            if not held & set(roles):
+            if not roles_allow(held=held, allowed=roles):
                 raise PermissionDenied("You do not hold a role at this institution that allows this page.")
             if Role.ADMIN in held and settings.PORTAL_REQUIRE_ADMIN_MFA and not user_has_mfa(request.user):
                 return redirect("mfa_activate_totp")

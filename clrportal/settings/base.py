@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str, env_url
@@ -410,10 +411,126 @@ LOGGING = {
 # === api: OAuth 2.0 and the 1EdTech service API (api/oauth*, api/ims*) ===
 # Named so that api.models can point at it (django-oauth-toolkit's models are swappable).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# django-oauth-toolkit with the thin layer 1EdTech's OB 3.0 / CLR 2.0 rules need (docs/oauth.md): the
+# authorization code grant with PKCE S256 and state required (api/oauth_server.py), refresh tokens rotated
+# (a replayed one revokes its family), RFC 7009 revocation, a code used twice refused and its tokens revoked,
+# client_secret_basic for registered clients (api/oauth_validators.py); tokens kept only as hashes.
+from api.scopes import DESCRIPTIONS as _ONE_EDTECH_SCOPES  # noqa: E402 (plain constants, no Django)
+
+_OAUTH_OFFLINE_ACCESS = "offline_access"  # asked for by 1EdTech's examples; refresh tokens come anyway
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        **_ONE_EDTECH_SCOPES,
+        _OAUTH_OFFLINE_ACCESS: "Keep this access when you are not using the app, until you disconnect it",
+    },
+    # A registered client asking for no scope gets the scopes it registered (api/oauth_scopes.py).
+    "DEFAULT_SCOPES": [],
+    "SCOPES_BACKEND_CLASS": "api.oauth_scopes.ClientScopes",
+    "OAUTH2_SERVER_CLASS": "api.oauth_server.PortalServer",
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth_validators.PortalOAuth2Validator",
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,  # 1EdTech recommends 10 minutes
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("PORTAL_OAUTH_ACCESS_TOKEN_SECONDS", 3600, minimum=60),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("PORTAL_OAUTH_REFRESH_TOKEN_SECONDS", 180 * 86400, minimum=3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # The learner consents each time, unless the client asks approval_prompt=auto for scopes already allowed.
+    "REQUEST_APPROVAL_PROMPT": "force",
+    # https only; loopback http clients in development are let through by api/oauth_views.py.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # RFC 9700: no implicit or password grant, no plain PKCE, no token in a query string, only hashes stored,
+    # and the RFC 9207 `iss` (the portal) in the answer to an authorization request.
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "OIDC_ISS_ENDPOINT": PORTAL_BASE_URL,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Registration is 1EdTech's own (api/oauth_registration.py: no initial access token, its metadata).
+    "DCR_ENABLED": False,
+    # Client secrets are random, not chosen by people: a salted SHA-256 of them (api/hashers.py).
+    "CLIENT_SECRET_HASHER": "client_secret_sha256",
+}
+# Django's password hashers (the first hashes people's passwords), and the one for OAuth client secrets.
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "api.hashers.ClientSecretHasher"]
+# django-oauth-toolkit and oauthlib log codes and refresh tokens at DEBUG; a filter on their loggers redacts
+# them.
+LOGGING["filters"]["redact_oauth_secrets"] = {"()": "api.oauth_logging.RedactOAuthSecrets"}
+# A logger's filters see only its own records, not its children's: each module's logger is named.
+_OAUTH_LOGGERS = ["oauth2_provider", "oauth2_provider.middleware", "oauth2_provider.models", "oauthlib"] + [
+    f"oauthlib.oauth2.rfc6749.{module}"
+    for module in (
+        "request_validator",
+        *(f"grant_types.{grant}" for grant in ("authorization_code", "base", "client_credentials", "implicit",
+                                               "refresh_token", "resource_owner_password_credentials")),
+        *(f"endpoints.{endpoint}" for endpoint in ("authorization", "base", "introspect", "metadata",
+                                                   "resource", "revocation", "token")),
+    )
+]  # fmt: skip
+LOGGING["loggers"].update({name: {"filters": ["redact_oauth_secrets"]} for name in _OAUTH_LOGGERS})
+# Development only (clrportal/settings/dev.py): registered clients may use http://127.0.0.1 / localhost URLs.
+PORTAL_OAUTH_ALLOW_LOOPBACK_HTTP = False
+# The largest registration request read; a used authorization code is remembered this long (seconds) so that
+# a second use revokes the tokens issued from it.
+PORTAL_OAUTH_REGISTRATION_MAX_BYTES = 16 * 1024
+PORTAL_OAUTH_USED_CODE_MEMORY = 7 * 86400
+# Requests per client address and period on the unauthenticated OAuth endpoints (counted in the shared cache;
+# periods second, minute, hour, day). "token" counts the token and the revocation endpoints together.
+PORTAL_OAUTH_RATES = {
+    "discovery": env_str("PORTAL_OAUTH_DISCOVERY_RATE", "300/minute"),
+    "registration": env_str("PORTAL_OAUTH_REGISTRATION_RATE", "60/hour"),
+    "authorize": env_str("PORTAL_OAUTH_AUTHORIZE_RATE", "120/minute"),
+    "token": env_str("PORTAL_OAUTH_TOKEN_RATE", "300/minute"),
+}
+for _scope, _rate in PORTAL_OAUTH_RATES.items():
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"The OAuth {_scope} rate must look like 300/minute (a number, then second, minute, hour or "
+            f"day); it is {_rate!r}."
+        )
+# The service's name in the discovery documents (info.title, x-imssf-name).
+PORTAL_SERVICE_NAME = env_str("PORTAL_SERVICE_NAME", "CLR Portal")
+# The operator's terms of service and privacy policy, named by the discovery documents (info.termsOfService,
+# x-imssf-privacyPolicyUrl) for clients to show; the portal's home page until they are set.
+PORTAL_TERMS_OF_SERVICE_URL = env_url("PORTAL_TERMS_OF_SERVICE_URL", "") or PORTAL_BASE_URL + "/"
+PORTAL_PRIVACY_POLICY_URL = env_url("PORTAL_PRIVACY_POLICY_URL", "") or PORTAL_BASE_URL + "/"
 
 
 # === api: the portal's REST API for institution systems (api/portal*) ===
+# Its OpenAPI description (the schema at /api/schema/ covers it and the public verify API); the docs page
+# /api/docs/ is Swagger UI from drf-spectacular-sidecar's bundled files: nothing from a CDN.
+SPECTACULAR_SETTINGS.update(
+    {
+        "DESCRIPTION": (
+            "The portal's REST API for institution systems (SIS, LMS, scripts), under /api/v1/: the "
+            "catalog, learners, awards, SIS imports, issuing and bulk jobs, revocation and suspension, "
+            "signing keys. Authenticate with `Authorization: Bearer <token>`: an API token, or the access "
+            "token of an OAuth client (client credentials grant), both made by an administrator on the "
+            "institution's API access page, for one institution and one role. Each role may do what its "
+            "pages allow; objects of another institution are 404. Errors are "
+            '`{"message": ..., "extra": {...}}`. Anyone may POST a credential to /api/v1/verify to '
+            "verify it, without a token."
+        ),
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "tryItOutEnabled": False},
+        # Several fields are called `status` or `state`: each choice set gets a name of its own.
+        "ENUM_NAME_OVERRIDES": {
+            "ImportStatusEnum": "achievements.models.ImportStatus",
+            "KeyStatusEnum": "institutions.models.KeyStatus",
+            "ResultStatusEnum": "achievements.models.RESULT_STATUS_CHOICES",
+            "CredentialStateEnum": "credentials.models.CredentialState",
+            "JobStateEnum": "credentials.models.IssuanceJob.State",
+            "CheckStatusEnum": ["passed", "failed", "could_not_check"],
+        },
+    }
+)
 
 
 # === delivery: claim offers, VC-API exchanges, OID4VCI 1.0 (delivery/) ===
-
+# How long a claim offer (its QR code and link) can be used, and how long a claim waits for the worker
+# that signs the holder's copies before it answers.
+DELIVERY_OFFER_LIFETIME_HOURS = env_int("PORTAL_DELIVERY_OFFER_HOURS", 24, minimum=1)
+DELIVERY_SIGNING_WAIT_SECONDS = env_int("PORTAL_DELIVERY_SIGNING_WAIT", 30, minimum=1)

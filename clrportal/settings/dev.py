@@ -11,3 +11,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Serve static files straight from the source folders, no collectstatic needed.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# --- api: OAuth. PORTAL_OAUTH_ALLOW_LOOPBACK_HTTP=1 lets a client on this machine register http://127.0.0.1 /
+# localhost URLs; only development reads it (base.py keeps it off, production never turns it on).
+from .env import env_bool as _env_bool  # noqa: E402
+
+PORTAL_OAUTH_ALLOW_LOOPBACK_HTTP = _env_bool("PORTAL_OAUTH_ALLOW_LOOPBACK_HTTP", False)

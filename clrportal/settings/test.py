@@ -9,7 +9,7 @@ from .env import env_bool
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
 KEY_ENCRYPTION_KEY = KEY_ENCRYPTION_KEY or "test-key-encryption-key-0123456789abcdefghijklmnopqrstuvwxyz"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "api.hashers.ClientSecretHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if os.environ.get("PORTAL_TEST_MAIL_DIR"):
     # End-to-end tests' workers: what they send lands in files the test reads.

@@ -29,6 +29,7 @@ from .rules import (
     stale_framework_entries,
     url_kwargs,
 )
+from .rules_ims import TAKES_PUT as IMS_TAKES_PUT
 from .world import ROLES
 
 PATTERNS = {pattern.name: pattern for pattern in checked_patterns()}
@@ -257,7 +258,9 @@ def _first_allowed_role(rule) -> str:
     return "anonymous"
 
 
-PORTAL_VIEWS = sorted(name for name in RULES if not PATTERNS[name].view.startswith("allauth."))
+PORTAL_VIEWS = sorted(
+    name for name in RULES if not PATTERNS[name].view.startswith("allauth.") and name not in IMS_TAKES_PUT
+)
 ALLAUTH_VIEWS = sorted(name for name in RULES if PATTERNS[name].view.startswith("allauth."))
 
 

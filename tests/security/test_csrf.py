@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from .rules import RULES, A, all_patterns, checked_patterns, outcome_of, url_kwargs
+from .rules_portal_api import CSRF_EXEMPT_ENDPOINTS as PORTAL_API_ENDPOINTS
 
 PATTERNS = {pattern.name: pattern for pattern in checked_patterns()}
 
@@ -32,6 +33,35 @@ CSRF_EXEMPT = {
     "cross-site POST would need it), and SupervisorAttestationForm carries a signed token of the page.",
     "api-schema": "GET only (POST is 405); DRF marks every APIView csrf_exempt and leaves the check to "
     "SessionAuthentication.",
+    # The portal API (api/portal_views.py) takes a Bearer token only, never the session cookie.
+    **{
+        f"portal_api:{name}": "the portal API authenticates by a Bearer token only (api/tokens.py): a cookie "
+        "is no credential there, so a cross-site request can do nothing."
+        for name in PORTAL_API_ENDPOINTS
+    },
+    "portal_api:docs": "GET only (POST is 405): the Swagger UI page of /api/schema/, a DRF view.",
+    "delivery:exchange": "a wallet's JSON API (VC-API exchange): no cookie is read; the offer's token in the "
+    "address and the holder's signed presentation authorise the claim, so a cross-site POST can do nothing.",
+    "delivery:lcw_request": "the Learner Credential Wallet's request link (JSON from the app): no cookie is "
+    "read; the offer's token and the holder's signed presentation authorise it.",
+    "delivery:oid4vci_token": "OAuth 2.0 token endpoint for wallets (OID4VCI pre-authorized code): no cookie "
+    "is read; the pre-authorized code (and PIN) in the form is the authority.",
+    "delivery:oid4vci_nonce": "OID4VCI nonce endpoint: hands out a fresh c_nonce to anyone, reads no cookie.",
+    "delivery:oid4vci_credential": "OID4VCI credential endpoint: authenticated by its Bearer access token and "
+    "the key proof, never by a session cookie.",
+    # The 1EdTech service API (api/ims_views.py) takes an OAuth 2.0 Bearer token only, never the session.
+    **{
+        f"ims:{standard}_{resource}": "the 1EdTech service API authenticates by an OAuth 2.0 Bearer token only "
+        "(api/ims_auth.py): a cookie is no credential there, so a cross-site request can do nothing."
+        for standard in ("ob", "clr")
+        for resource in ("credentials", "profile", "not_found")
+    },
+    "oauth:token": "OAuth 2.0's token endpoint is for programs: the client authenticates itself (HTTP Basic) and "
+    "presents a code, verifier or refresh token no other site holds; a session is never read.",
+    "oauth:revoke": "RFC 7009 revocation is for programs: the client's own credentials (HTTP Basic) authorise it, "
+    "and only its own tokens can be revoked; a session is never read.",
+    "oauth:register": "RFC 7591 registration is anonymous by 1EdTech's rules (no initial access token): a "
+    "cross-site POST can do nothing a direct one cannot, and no session is read.",
 }
 
 # Who makes the POST: the first role in this order the matrix allows to.

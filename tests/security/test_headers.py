@@ -23,7 +23,14 @@ PATTERNS = {pattern.name: pattern for pattern in checked_patterns()}
 # Referrer policies that never send a path of this site to another site.
 STRICT_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 # Pages whose address holds a secret (the share token): they send no Referer at all.
-TOKEN_PAGES = {"wallet:share_public", "wallet:share_clr", "wallet:share_pdf", "supervisors:attest"}
+TOKEN_PAGES = {
+    "wallet:share_public",
+    "wallet:share_clr",
+    "wallet:share_pdf",
+    "supervisors:attest",
+    "delivery:interaction",
+    "delivery:oid4vci_offer",
+}
 FIRST_ALLOWED = ("anonymous", "student_a1", "registrar_a", "admin_a")
 
 GETS = [
