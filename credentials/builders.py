@@ -184,7 +184,7 @@ def achievement_credential_document(
     learner = credential.learner
     achievement = cache.achievement(award.achievement_version)
     subject = vcd.AchievementSubject(
-        id=learner.did or None,
+        id=credential.holder_did or learner.did or None,
         identifiers=learner_identifiers(learner),
         achievement=achievement,
         results=_results(award),
@@ -243,7 +243,7 @@ def clr_credential_document(
         achievement_id: cache.achievement(version) for achievement_id, version in versions.items()
     }
     subject = vcd.ClrSubject(
-        id=learner.did or None,
+        id=credential.holder_did or learner.did or None,
         identifiers=learner_identifiers(learner, include_name=credential.names_learner),
         verifiable_credentials=tuple(item.document for item in nested),
         achievements=tuple(

@@ -155,6 +155,9 @@ class IssuedCredential(models.Model):
     )
     # Only the newest credential of an award (or the newest full CLR of a learner) is current.
     is_current = models.BooleanField(default=True)
+    # A copy claimed into the holder's own wallet (credentials.holder_binding): its subject is this DID, the
+    # DID that proved control of its key. Never current: the institution's copy stays the award's one.
+    holder_did = models.CharField(max_length=500, blank=True, default="")
     job = models.ForeignKey(
         IssuanceJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="credentials"
     )
@@ -200,6 +203,15 @@ class IssuedCredential(models.Model):
                 fields=["award"],
                 condition=Q(kind="AchievementCredential", is_current=True),
                 name="one_current_credential_per_award",
+            ),
+            # A holder DID is given one valid copy of an award, however often it claims it.
+            models.UniqueConstraint(
+                fields=["award", "holder_did"],
+                condition=Q(kind="AchievementCredential", revoked_at__isnull=True) & ~Q(holder_did=""),
+                name="one_valid_holder_copy_per_award_and_did",
+            ),
+            models.CheckConstraint(
+                condition=Q(holder_did="") | Q(is_current=False), name="holder_copies_are_never_current"
             ),
         ]
         indexes = [

@@ -20,3 +20,14 @@ def reissue_credentials_of_updated_awards(sender, award_ids, source="", actor=No
         reason=f"Replaced by a corrected credential ({source or 'record updated'}).",
         actor=actor,
     )
+
+
+@receiver(awards_updated, sender=Award, dispatch_uid="credentials.revoke_outdated_holder_copies")
+def revoke_holder_copies_of_updated_awards(sender, award_ids, source="", actor=None, **kwargs):
+    from .holder_binding import holder_copies_revoke
+
+    holder_copies_revoke(
+        award_ids=award_ids,
+        reason=f"The record changed ({source or 'record updated'}): claim the corrected credential again.",
+        actor=actor,
+    )

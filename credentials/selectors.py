@@ -82,8 +82,14 @@ def current_clr(*, learner):
 
 
 def credential_replacement(*, credential: IssuedCredential) -> IssuedCredential | None:
-    """The award's current credential, when `credential` was replaced by it (None otherwise)."""
+    """The award's current credential, when `credential` was replaced by it (None otherwise).
+
+    A copy claimed into a holder's wallet (`holder_did`) is never current and is replaced by nothing: the
+    institution's copy is another credential beside it.
+    """
     if credential.kind != CredentialKind.ACHIEVEMENT or credential.is_current or credential.award_id is None:
+        return None
+    if credential.holder_did:
         return None
     return IssuedCredential.objects.filter(
         award_id=credential.award_id, kind=CredentialKind.ACHIEVEMENT, is_current=True
