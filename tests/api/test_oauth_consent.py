@@ -21,17 +21,8 @@ from .oauth_helpers import (
     token_request,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_counters")]
 READ_AND_UPSERT = f"{scopes.OB_CREDENTIAL_READONLY} {scopes.OB_CREDENTIAL_UPSERT}"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_counters():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

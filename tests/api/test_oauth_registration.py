@@ -13,17 +13,8 @@ from api.models import RegisteredClient
 
 from .oauth_helpers import basic_auth, registration_request
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_counters")]
 URL = "/oauth/register"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_counters():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def post(body, *, content_type="application/json"):
