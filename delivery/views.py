@@ -7,6 +7,7 @@ The wallet-facing endpoints carry the offer's token in their address; they are J
 import json
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -161,7 +162,12 @@ def interaction(request, token):
         "url": None if closed else interaction_url(token),
     }
     context["qr_svg"] = _qr_svg(context["url"]) if context["url"] else ""
-    return _private(render(request, "delivery/interaction.html", context, status=410 if closed else 200))
+    # A browser wallet (CHAPI) answers through its mediator's frame: the one other origin this page frames.
+    context["chapi_mediator"] = None if closed else settings.DELIVERY_CHAPI_MEDIATOR_ORIGIN
+    response = render(request, "delivery/interaction.html", context, status=410 if closed else 200)
+    if context["chapi_mediator"]:
+        response._csp_update = {"frame-src": [context["chapi_mediator"]]}
+    return _private(response)
 
 
 def _json_body(request) -> dict:

@@ -534,3 +534,10 @@ SPECTACULAR_SETTINGS.update(
 # that signs the holder's copies before it answers.
 DELIVERY_OFFER_LIFETIME_HOURS = env_int("PORTAL_DELIVERY_OFFER_HOURS", 24, minimum=1)
 DELIVERY_SIGNING_WAIT_SECONDS = env_int("PORTAL_DELIVERY_SIGNING_WAIT", 30, minimum=1)
+# The CHAPI mediator a browser wallet is reached through (the polyfill itself is a bundled static file);
+# empty: no browser-wallet button on offer pages.
+DELIVERY_CHAPI_MEDIATOR_ORIGIN = env_str("PORTAL_CHAPI_MEDIATOR_ORIGIN", "https://authn.io").rstrip("/")
+if DELIVERY_CHAPI_MEDIATOR_ORIGIN and not re.fullmatch(
+    r"https://[A-Za-z0-9.-]+(:\d+)?", DELIVERY_CHAPI_MEDIATOR_ORIGIN
+):
+    raise ImproperlyConfigured("PORTAL_CHAPI_MEDIATOR_ORIGIN must be an https origin, e.g. https://authn.io.")

@@ -81,6 +81,25 @@ def test_a_wallet_asking_for_json_gets_the_protocols_and_a_browser_a_page_with_a
     assert b"Open in the Learner Credential Wallet" in page.content and b"<svg" in page.content
 
 
+def test_the_offer_page_offers_a_browser_wallet_through_the_mediator_it_may_frame_and_no_other(
+    client, login, student_user, signed, settings
+):
+    _offer_row, url, _page = _offer(client, login, student_user, scope="credential", credential=signed.id)
+
+    page = client.get(_path(url), HTTP_ACCEPT="text/html")
+    html = page.content.decode()
+    assert re.search(r'<button[^>]* hidden data-chapi-offer data-interaction="/interactions/[^"]+"', html)
+    assert 'data-mediator="https://authn.io"' in html
+    assert 'data-polyfill="/static/js/vendor/credential-handler-polyfill-4.0.1.min.js"' in html
+    assert 'src="/static/js/chapi-offer.js"' in html
+    assert page["Content-Security-Policy"].endswith("frame-src https://authn.io")
+
+    settings.DELIVERY_CHAPI_MEDIATOR_ORIGIN = ""
+    without = client.get(_path(url), HTTP_ACCEPT="text/html")
+    assert b"data-chapi-offer" not in without.content
+    assert "authn.io" not in without["Content-Security-Policy"]
+
+
 def test_the_vcapi_exchange_issues_a_credential_to_the_did_that_signed_and_logs_the_claim(
     client, login, student_user, signed, wallet
 ):
