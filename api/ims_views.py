@@ -88,9 +88,10 @@ def _since(query) -> datetime | None:
         raw = raw.replace(" ", "+")  # a "+hh:mm" offset sent unencoded in the query string
     try:
         since = datetime.fromisoformat(raw)
-    except ValueError as exc:
+        # In UTC: PostgreSQL takes offsets up to 15:59 only, ISO 8601 (and Python) up to 23:59.
+        return (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise bad_query("since must be a date and time (ISO 8601, e.g. 2025-01-31T00:00:00Z).") from exc
-    return since if since.tzinfo else since.replace(tzinfo=UTC)
 
 
 def _paging(request) -> tuple[int, int, datetime | None]:

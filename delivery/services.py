@@ -335,7 +335,9 @@ def offer_claim(*, offer: ClaimOffer, holder_did: str, protocol: str) -> Claim:
     The offer row is locked, so two wallets racing for one offer cannot both claim it.
     """
     locked = (
-        ClaimOffer.objects.select_for_update().select_related("learner", "credential__award").get(pk=offer.pk)
+        ClaimOffer.objects.select_for_update(of=("self",))
+        .select_related("learner", "credential__award")
+        .get(pk=offer.pk)
     )
     reason = why_closed(locked)
     if reason:

@@ -125,6 +125,18 @@ def test_since_keeps_only_credentials_issued_after_it_and_the_links_keep_it(clie
     assert unencoded["X-Total-Count"] == "2"  # its "+00:00" arrived as " 00:00"
 
 
+def test_since_with_an_offset_postgresql_cannot_store_is_read_in_utc(client, five):
+    user, _learner, credentials = five
+    since = IssuedCredential.objects.get(pk=credentials[2].pk).signed_at.astimezone(
+        datetime.timezone(-datetime.timedelta(hours=18, minutes=11))
+    )
+    response = _get(client, OB + "credentials", make_token(user, OB_READ), since=since.isoformat())
+
+    assert response["X-Total-Count"] == "2"
+    far = _get(client, OB + "credentials", make_token(user, OB_READ), since="0001-01-01T00:00:00+23:59")
+    assert far.status_code == 400
+
+
 def test_each_portal_credential_comes_as_json_ld_and_as_its_vc_jwt_and_both_verify(client, five):
     user, _learner, credentials = five
     body = _get(client, OB + "credentials", make_token(user, OB_READ), limit=5).json()
