@@ -26,6 +26,7 @@ from vc.documents import (
     RESULT_STATUSES,
     RESULT_TYPES,
 )
+from vc.labels import achievement_type_label
 
 # OB 3.0 B.1.3: an EnumExt value is one of the enumeration or "ext:" followed by a name.
 _EXT = r"ext:[A-Za-z0-9._-]+"
@@ -38,9 +39,7 @@ def _enum_or_ext(values, what):
     )
 
 
-ACHIEVEMENT_TYPE_CHOICES = [
-    (value, re.sub(r"(?<=[a-z])(?=[A-Z])", " ", value)) for value in ACHIEVEMENT_TYPES
-]
+ACHIEVEMENT_TYPE_CHOICES = [(value, achievement_type_label(value)) for value in ACHIEVEMENT_TYPES]
 ASSOCIATION_TYPE_CHOICES = [
     (value, re.sub(r"(?<=[a-z])(?=[A-Z])", " ", value)) for value in ASSOCIATION_TYPES
 ]

@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import mimetypes
-import re
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -40,6 +39,8 @@ from django.urls import reverse
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from vc import labels
 
 from .models import CredentialKind, IssuedCredential
 
@@ -225,29 +226,11 @@ def _day(value) -> date | None:
         return None
 
 
-def _words(value: str) -> str:
-    """ "BachelorDegree" -> "Bachelor degree", "ext:MyAward" -> "My award"."""
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", value.removeprefix("ext:").replace("_", " ")).strip()
-    return spaced[:1].upper() + spaced[1:].lower() if spaced else ""
-
-
-_TYPE_WORDS = {
-    "BachelorDegree": "Bachelor's degree",
-    "MasterDegree": "Master's degree",
-    "DoctoralDegree": "Doctoral degree",
-    "AssociateDegree": "Associate degree",
-    "CoCurricular": "Co-curricular",
-    "MicroCredential": "Micro-credential",
-    "GradePointAverage": "Grade point average",
-    "RubricCriterionLevel": "Rubric level",
-    "RawScore": "Score",
-}
-
-
 def type_label(value) -> str:
-    if not isinstance(value, str):
-        return ""
-    return _TYPE_WORDS.get(value) or _words(value)
+    """Words for an achievementType or a resultType (vc.labels)."""
+    if isinstance(value, str) and value in labels.RESULT_TYPE_WORDS:
+        return labels.result_type_label(value)
+    return labels.achievement_type_label(value)
 
 
 @dataclass

@@ -5,11 +5,11 @@ defensively: a missing or oddly shaped member is left out, never an error. Addre
 clrportal.links allows them (http(s) links; images also as raster data: URIs), so a view never carries
 a `javascript:` or `data:text/html` URL for a template to put in an `href` or `src`.
 
-The words people read for the standards' own names live here too, and every page asks them:
-`achievement_type_label` ("CoCurricular" is "Co-curricular"), `result_type_label` ("LetterGrade" is
-"Letter grade"), `kind_label` ("ClrCredential" is "Comprehensive Learner Record"), and `check_lines` /
-`verdict_reasons`, what each check of a verification means, without identifiers (the exact messages
-are kept for a "Technical details" section).
+The words people read for the standards' own names: `achievement_type_label` ("CoCurricular" is
+"Co-curricular") and `result_type_label` ("LetterGrade" is "Letter grade") from vc.labels,
+`kind_label` ("ClrCredential" is "Comprehensive Learner Record"), and `check_lines` / `verdict_reasons`,
+what each check of a verification means, without identifiers (the exact messages are kept for a
+"Technical details" section).
 """
 
 import re
@@ -17,37 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from clrportal.links import image_url, link_url
+from vc import labels
 from vc.verify import FAILED, PASSED, failure_cause
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 
 # --- the standards' names, as people say them ---------------------------------------------------------
 
-# OB 3.0 B.1.3 AchievementType: where splitting the name at capitals is not how people say it.
-_ACHIEVEMENT_TYPE_WORDS = {
-    "AssociateDegree": "Associate degree",
-    "BachelorDegree": "Bachelor's degree",
-    "CoCurricular": "Co-curricular",
-    "DoctoralDegree": "Doctoral degree",
-    "GeneralEducationDevelopment": "General Educational Development (GED)",
-    "MasterDegree": "Master's degree",
-    "MicroCredential": "Micro-credential",
-}
-# OB 3.0 B.1.3 ResultType.
-_RESULT_TYPE_WORDS = {
-    "GradePointAverage": "Grade point average",
-    "LetterGrade": "Letter grade",
-    "Percent": "Percentage",
-    "PerformanceLevel": "Performance level",
-    "PredictedScore": "Predicted score",
-    "RawScore": "Score",
-    "Result": "Result",
-    "RubricCriterion": "Rubric criterion",
-    "RubricCriterionLevel": "Rubric level",
-    "RubricScore": "Rubric score",
-    "ScaledScore": "Scaled score",
-    "Status": "Status",
-}
 # Credential types (VC 2.0 `type`) and the kinds of documents the wallet reads.
 _KIND_WORDS = {
     "AchievementCredential": "Open Badge",
@@ -58,27 +34,9 @@ _KIND_WORDS = {
     "VerifiableCredential": "Credential",
 }
 _OWN_TYPES = ("AchievementCredential", "OpenBadgeCredential", "ClrCredential", "EndorsementCredential")
-_CAPITAL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-
-
-def _words(value: str) -> str:
-    """ "ext:MyCampusAward" -> "My campus award"."""
-    spaced = _CAPITAL.sub(" ", value.removeprefix("ext:").replace("_", " ")).strip()
-    return spaced[:1].upper() + spaced[1:].lower() if spaced else ""
-
-
-def achievement_type_label(value) -> str:
-    """What people call an OB 3.0 achievementType: "Course", "Co-curricular", "Bachelor's degree"."""
-    if not isinstance(value, str):
-        return ""
-    return _ACHIEVEMENT_TYPE_WORDS.get(value) or _words(value)
-
-
-def result_type_label(value) -> str:
-    """What people call an OB 3.0 resultType: "Letter grade", "Grade point average"."""
-    if not isinstance(value, str):
-        return ""
-    return _RESULT_TYPE_WORDS.get(value) or _words(value)
+_words = labels.words
+achievement_type_label = labels.achievement_type_label  # the templates' filters (wallet_display)
+result_type_label = labels.result_type_label
 
 
 def name_or_nothing(value) -> str:
@@ -310,7 +268,7 @@ def _results(subject: dict, achievement: dict) -> list[ResultView]:
                 if isinstance(level, dict)
             }
             name = _text(description.get("name"))
-            if not name or name in _RESULT_TYPE_WORDS:
+            if not name or name in labels.RESULT_TYPE_WORDS:
                 name = result_type_label(_text(description.get("resultType")) or name)
             descriptions[description["id"]] = (name, levels)
     results = []

@@ -243,3 +243,15 @@ def test_the_new_achievement_page_is_empty(registrar, institution):
     response = registrar.get(catalog_url(institution, "new"))
     assert response.status_code == 200
     assert 'name="alignments-TOTAL_FORMS"' in response.content.decode()
+
+
+def test_achievement_types_are_named_as_people_say_them_on_the_staff_pages(registrar, institution):
+    make_achievement(institution, "CC-TUTOR", name="Peer Tutor", achievement_type="CoCurricular", results=[])
+    make_achievement(institution, "BS-CS", name="BS Computer Science", achievement_type="BachelorDegree")
+
+    catalog = registrar.get(catalog_url(institution)).content.decode()
+    new = registrar.get(catalog_url(institution) + "new").content.decode()
+
+    for html in (catalog, new):
+        assert ">Co-curricular<" in html and ">Bachelor&#x27;s degree<" in html
+        assert "Co Curricular" not in html and "Bachelor Degree" not in html
