@@ -90,3 +90,39 @@ def award(course, learner):
         results=[{"result_description": course.current_version.result_descriptions.get(), "value": "A-"}],
         credits_earned=4,
     )
+
+
+@pytest.fixture
+def issue(django_capture_on_commit_callbacks):
+    """Issue an award's credential through the pipeline (the eager task signs it on commit)."""
+    from credentials import services as credential_services
+    from credentials.status_lists import status_list_publish
+
+    def _issue(award):
+        with django_capture_on_commit_callbacks(execute=True):
+            credential = credential_services.credential_issue(award=award)
+        credential.refresh_from_db()
+        assert credential.state == "signed", credential.error
+        # Publish the status list now: published lazily during a verification, it can be signed with a
+        # validFrom a second later than the verifier's "now" (reported to the credentials app).
+        status_list_publish(status_list_id=credential.status_list_id)
+        return credential
+
+    return _issue
+
+
+@pytest.fixture
+def issue_clr(django_capture_on_commit_callbacks):
+    """Issue a learner's ClrCredential through the pipeline, its status list published."""
+    from credentials import services as credential_services
+    from credentials.status_lists import status_list_publish
+
+    def _issue_clr(learner):
+        with django_capture_on_commit_callbacks(execute=True):
+            credential = credential_services.clr_issue(learner=learner)
+        credential.refresh_from_db()
+        assert credential.state == "signed", credential.error
+        status_list_publish(status_list_id=credential.status_list_id)
+        return credential
+
+    return _issue_clr

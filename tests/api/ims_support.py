@@ -15,8 +15,6 @@ from oauth2_provider.models import AccessToken, Application, set_token_value
 
 from achievements.services import award_create
 from api import scopes
-from credentials import services as credential_services
-from credentials.status_lists import status_list_publish
 from tests.factories import LearnerFactory, UserFactory, make_achievement
 from vc import data_integrity, keys
 from vc import jwt as vc_jwt
@@ -85,34 +83,6 @@ def make_token(user, *scope_names: str, expires_in: int = 3600, application=None
 
 def bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-@pytest.fixture
-def issue(django_capture_on_commit_callbacks):
-    """Issue an award's credential through the pipeline (the eager task signs it on commit)."""
-
-    def _issue(award):
-        with django_capture_on_commit_callbacks(execute=True):
-            credential = credential_services.credential_issue(award=award)
-        credential.refresh_from_db()
-        assert credential.state == "signed", credential.error
-        status_list_publish(status_list_id=credential.status_list_id)
-        return credential
-
-    return _issue
-
-
-@pytest.fixture
-def issue_clr(django_capture_on_commit_callbacks):
-    def _issue_clr(learner):
-        with django_capture_on_commit_callbacks(execute=True):
-            credential = credential_services.clr_issue(learner=learner)
-        credential.refresh_from_db()
-        assert credential.state == "signed", credential.error
-        status_list_publish(status_list_id=credential.status_list_id)
-        return credential
-
-    return _issue_clr
 
 
 def learner_with_courses(institution, count: int, *, user=None, prefix: str = "C"):

@@ -1,8 +1,6 @@
 """GET credentials of the 1EdTech service API (OB 3.0 / CLR 2.0 6.2.2): the authorising learner's
 credentials, by pages, with the headers the spec names, and nothing of anyone else."""
 
-# ruff: noqa: F811 (the fixtures imported from ims_support are the tests' parameters)
-
 import datetime
 import json
 
@@ -25,8 +23,6 @@ from .ims_support import (  # noqa: F401  (fixtures)
     bearer,
     elsewhere_credential,
     fresh_write_counts,
-    issue,
-    issue_clr,
     learner_with_courses,
     make_token,
     status_info,

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.ims_support import issue, issue_clr, learner_with_courses, make_token  # noqa: F401
+from tests.api.ims_support import learner_with_courses, make_token
 from tests.api.oauth_helpers import ALL_OB_AND_CLR
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -59,7 +59,7 @@ def _database_kept_open_between_requests():
 
 
 @pytest.fixture
-def learner_token(institution, issue, issue_clr):  # noqa: F811
+def learner_token(institution, issue, issue_clr):
     user, learner, awards = learner_with_courses(institution, 2)
     issue(awards[0])
     issue_clr(learner)

@@ -2,8 +2,6 @@
 learner's wallet, verified on the way in, the same credential replaced only by a newer one, and given
 back by GET exactly as it was sent."""
 
-# ruff: noqa: F811 (the fixtures imported from ims_support are the tests' parameters)
-
 import json
 
 import pytest
@@ -22,8 +20,6 @@ from .ims_support import (  # noqa: F401  (fixtures)
     bearer,
     elsewhere_credential,
     fresh_write_counts,
-    issue,
-    issue_clr,
     learner_with_courses,
     make_token,
     resign,

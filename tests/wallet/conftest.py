@@ -6,8 +6,6 @@ import datetime
 import pytest
 
 from achievements.services import association_create, award_create
-from credentials import services as credential_services
-from credentials.status_lists import status_list_publish
 from institutions.models import Role
 from tests.factories import LearnerFactory, MembershipFactory, make_achievement
 
@@ -96,23 +94,6 @@ def awards(learner, catalog):
         awarded_date=datetime.date(2025, 5, 20),
     )  # fmt: skip
     return made
-
-
-@pytest.fixture
-def issue(django_capture_on_commit_callbacks):
-    """Issue an award's credential through the pipeline (the eager task signs it on commit)."""
-
-    def _issue(award):
-        with django_capture_on_commit_callbacks(execute=True):
-            credential = credential_services.credential_issue(award=award)
-        credential.refresh_from_db()
-        assert credential.state == "signed", credential.error
-        # Publish the status list now: published lazily during a verification, it can be signed with a
-        # validFrom a second later than the verifier's "now" (reported to the credentials app).
-        status_list_publish(status_list_id=credential.status_list_id)
-        return credential
-
-    return _issue
 
 
 @pytest.fixture
