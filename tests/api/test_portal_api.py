@@ -11,13 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 
 from achievements.models import Achievement, Association, Award, ImportRun, ImportStatus, Learner
 from credentials.models import IssuanceJob, IssuedCredential
 from institutions.models import AuditEntry, SigningKey
+from tests.built_once import built_once
 from tests.security.world import AWARD_CSV, _campus
 from tests.security.world_portal_api import api_access
 
@@ -39,30 +38,20 @@ def _media_in_a_temporary_folder(settings, media_root, private_media_root):
     settings.PORTAL_PRIVATE_MEDIA_ROOT = private_media_root
 
 
+def _two_campuses():
+    a, b = _campus("a"), _campus("b")
+    return SimpleNamespace(
+        a=a,
+        b=b,
+        api_a=api_access(a.institution, admin=a.admin),
+        api_b=api_access(b.institution, admin=b.admin),
+    )
+
+
 @pytest.fixture(scope="module")
 def both(django_db_setup, django_db_blocker, media_root, private_media_root):
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media_root, PORTAL_PRIVATE_MEDIA_ROOT=private_media_root),
-    ):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            a, b = _campus("a"), _campus("b")
-            built = SimpleNamespace(
-                a=a,
-                b=b,
-                api_a=api_access(a.institution, admin=a.admin),
-                api_b=api_access(b.institution, admin=b.admin),
-            )
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with built_once(django_db_blocker, media_root, private_media_root, _two_campuses) as built:
+        yield built
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Fixtures of the security suite: the world (tests/security/world.py), built once, rolled back at the end."""
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
+
+from tests.built_once import built_once
 
 from .world import build_world
 
@@ -27,19 +27,5 @@ def _media_in_a_temporary_folder(settings, media_root, private_media_root):
 @pytest.fixture(scope="package")
 def world(django_db_setup, django_db_blocker, media_root, private_media_root):
     """The world, built once for tests/security and rolled back when they end."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media_root, PORTAL_PRIVATE_MEDIA_ROOT=private_media_root),
-    ):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            built = build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with built_once(django_db_blocker, media_root, private_media_root, build_world) as built:
+        yield built
