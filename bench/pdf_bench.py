@@ -103,7 +103,7 @@ _PHASES = [
     ("the embedded JSON (json.dumps, indented)", "credentials/companion.py", "credential_json"),
     ("what the pages say (document to context)", "credentials/companion.py", "transcript_context"),
     ("Django template", "django/template/loader.py", "render_to_string"),
-    ("QR code (segno)", "credentials/companion.py", "_qr_svg"),
+    ("QR code (segno)", "credentials/companion.py", "_qr_png"),
     ("HTML parsing (tinyhtml5)", "weasyprint/__init__.py", "__init__"),
     ("CSS cascade (computed styles)", "weasyprint/css/__init__.py", "get_all_computed_styles"),
     ("box tree", "weasyprint/formatting_structure/build.py", "build_formatting_structure"),

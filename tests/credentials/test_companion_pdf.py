@@ -211,6 +211,47 @@ def test_the_verification_link_the_pdf_prints_verifies_the_credential_for_its_le
     assert "Verified" in response.content.decode()
 
 
+def test_the_qr_code_encodes_the_verification_link_one_pixel_a_module_drawn_without_smoothing(transcript):
+    import segno
+
+    page = read(transcript).pages[0]
+    images = {name: xobject.get_object() for name, xobject in page["/Resources"]["/XObject"].items()}
+    qr = next(image for image in images.values() if image["/Width"] == image["/Height"])
+    assert qr["/Interpolate"].value is False  # PDF/A forbids smoothing; scanners want sharp edges
+    drawn = next(image for image in page.images if image.image.width == qr["/Width"]).image.convert("1")
+    modules = segno.make(companion.verification_url(transcript), error="m").matrix
+    border = (drawn.width - len(modules)) // 2
+    assert border == 2
+    for y, row in enumerate(modules):
+        assert [drawn.getpixel((border + x, border + y)) == 0 for x in range(len(row))] == [
+            bool(m) for m in row
+        ]
+
+
+def test_the_pages_are_styled_with_the_companions_user_agent_stylesheet(transcript, monkeypatch):
+    asked = []
+    own = companion._CompanionHTML._ua_stylesheets
+    monkeypatch.setattr(
+        companion._CompanionHTML,
+        "_ua_stylesheets",
+        lambda self, forms=False: asked.append(forms) or own(self),
+    )
+    companion.companion_pdf(transcript)
+    assert asked, "WeasyPrint no longer asks HTML._ua_stylesheets for its user-agent stylesheet"
+    assert own(companion._CompanionHTML(string="<p>x</p>")) == [companion._style()[2]]
+
+
+def test_every_element_the_pdf_templates_use_has_its_user_agent_rule():
+    templates = (companion.ASSETS.parents[1] / "templates" / "credentials" / "pdf").glob("*.html")
+    used = {tag for path in templates for tag in re.findall(r"<([a-z][a-z0-9]*)", path.read_text())}
+    rules = (companion.ASSETS / "ua.css").read_text()
+    rules = re.sub(r"\{[^{}]*\}", "{}", re.sub(r"/\*.*?\*/", "", rules, flags=re.S))  # selectors only
+    selectors = set(re.findall(r"(?<![-\w.#:])([a-z][a-z0-9]*)(?=[\s,{:\[)])", rules))
+    # Inline by default: these need no rule.
+    inline = {"span", "img", "br", "strong", "b", "em", "i", "small", "a"}
+    assert used - selectors - inline == set()
+
+
 def test_an_achievement_credential_becomes_a_one_page_certificate_with_the_credential_attached(
     institution, learner, course
 ):
