@@ -209,12 +209,13 @@ def achievement_credential_document(
     )
 
 
-def clr_associations(*, institution_id: int, achievement_ids: set[int]) -> list[Association]:
-    """Catalog associations whose both ends are among the given achievements."""
+def clr_associations(*, institution_id: int, achievement_ids: set[int]) -> list[tuple[str, int, int]]:
+    """(type, source id, target id) of the catalog associations whose both ends are among the given
+    achievements: the ids are all a CLR needs (loading both ends' rows was a quarter of building one)."""
     return list(
         Association.objects.filter(
             institution_id=institution_id, source_id__in=achievement_ids, target_id__in=achievement_ids
-        ).select_related("source__current_version", "target__current_version")
+        ).values_list("association_type", "source_id", "target_id")
     )
 
 
@@ -253,11 +254,11 @@ def clr_credential_document(
         ),
         associations=tuple(
             vcd.Association(
-                association_type=association.association_type,
-                source_id=documents_by_achievement[association.source_id].id,
-                target_id=documents_by_achievement[association.target_id].id,
+                association_type=association_type,
+                source_id=documents_by_achievement[source_id].id,
+                target_id=documents_by_achievement[target_id].id,
             )
-            for association in associations
+            for association_type, source_id, target_id in associations
         ),
     )
     full_name = f"{learner.given_name} {learner.family_name}".strip()
