@@ -31,7 +31,10 @@ from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlencode
+from xml.etree.ElementTree import ParseError
 
+import cssselect2
+import defusedxml.ElementTree
 import pydyf
 import segno
 from django.conf import settings
@@ -177,11 +180,29 @@ class _CompanionHTML(HTML):
     """A document that WeasyPrint styles with the companion's own user-agent stylesheet (the HTML5 rules
     for the elements the templates use) instead of its full HTML5 one: matching every element against
     the full sheet was ~8% of a transcript's render. `_ua_stylesheets` is WeasyPrint's hook for it (its
-    own subclasses of HTML override it the same way); tests/credentials/test_companion.py checks that the
-    rendered pages use it."""
+    own subclasses of HTML override it the same way); tests/credentials/test_companion_pdf.py checks that
+    the rendered pages use it."""
 
     def _ua_stylesheets(self, forms=False):
         return [_style()[2]]
+
+    @classmethod
+    def from_markup(cls, markup: str, url_fetcher: URLFetcher) -> "_CompanionHTML":
+        """The document of the templates' output, read by expat when it is well-formed XML, as the
+        templates write it: the HTML5 parser (tinyhtml5, pure Python) took ~5% of a transcript's render.
+        Anything else (a control character from a record, say) goes through the HTML5 parser. Sets what
+        `HTML.__init__` sets; a test compares both."""
+        try:
+            root = defusedxml.ElementTree.fromstring(markup)
+        except ParseError:
+            return cls(string=markup, base_url=ASSET_BASE, url_fetcher=url_fetcher)
+        document = cls.__new__(cls)
+        document.base_url = ASSET_BASE
+        document.url_fetcher = url_fetcher
+        document.media_type = "print"
+        document.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+        document.etree_element = document.wrapper_element.etree_element
+        return document
 
 
 def _libc_malloc_trim():
@@ -680,7 +701,7 @@ def companion_pdf(credential: IssuedCredential) -> bytes:
     with _render_lock:
         fonts, stylesheet, _ua = _style()
         try:
-            pdf = _CompanionHTML(string=html, base_url=ASSET_BASE, url_fetcher=fetcher).write_pdf(
+            pdf = _CompanionHTML.from_markup(html, fetcher).write_pdf(
                 stylesheets=[stylesheet],
                 font_config=fonts,
                 attachments=[attachment],

@@ -9,6 +9,7 @@ import io
 import json
 import re
 
+import defusedxml.ElementTree
 import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
@@ -239,6 +240,40 @@ def test_the_pages_are_styled_with_the_companions_user_agent_stylesheet(transcri
     companion.companion_pdf(transcript)
     assert asked, "WeasyPrint no longer asks HTML._ua_stylesheets for its user-agent stylesheet"
     assert own(companion._CompanionHTML(string="<p>x</p>")) == [companion._style()[2]]
+
+
+def _tree(element) -> list:
+    """Tags, attributes and words of an element tree, whitespace-only text and comments left out."""
+    words = lambda text: (text or "").split()  # noqa: E731
+    return [
+        (item.tag, sorted(item.attrib.items()), words(item.text), words(item.tail))
+        for item in element.iter()
+        if isinstance(item.tag, str)
+    ]
+
+
+def test_the_templates_markup_is_read_by_expat_into_the_tree_weasyprints_html5_parser_makes(transcript):
+    from django.template import Context
+
+    embedded = companion.credential_json(transcript)
+    context = companion.transcript_context(transcript, hashlib.sha256(embedded).hexdigest())
+    markup = companion._templates.get_template("credentials/pdf/transcript.html").render(Context(context))
+    fetcher = companion.AssetFetcher()
+
+    fast = companion._CompanionHTML.from_markup(markup, fetcher)
+    parsed = HTML(string=markup, base_url=companion.ASSET_BASE, url_fetcher=fetcher)
+
+    defusedxml.ElementTree.fromstring(markup)  # well-formed, so from_markup did not fall back
+    assert vars(fast).keys() == vars(parsed).keys(), "WeasyPrint's HTML sets something from_markup does not"
+    assert (fast.base_url, fast.media_type) == (parsed.base_url, parsed.media_type)
+    assert _tree(fast.etree_element) == _tree(parsed.etree_element)
+
+
+def test_markup_that_is_not_well_formed_xml_goes_through_the_html5_parser():
+    markup = "<!DOCTYPE html><html lang=en><body><p>Intro to \x0bSystems<br>Fall</p></body></html>"
+    document = companion._CompanionHTML.from_markup(markup, companion.AssetFetcher())
+    assert [item.tag for item in document.etree_element.iter()] == ["html", "head", "body", "p", "br"]
+    assert document.write_pdf().startswith(b"%PDF-")
 
 
 def test_every_element_the_pdf_templates_use_has_its_user_agent_rule():
