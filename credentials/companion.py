@@ -179,9 +179,8 @@ def _style() -> tuple[FontConfiguration, CSS, CSS]:
 class _CompanionHTML(HTML):
     """A document that WeasyPrint styles with the companion's own user-agent stylesheet (the HTML5 rules
     for the elements the templates use) instead of its full HTML5 one: matching every element against
-    the full sheet was ~8% of a transcript's render. `_ua_stylesheets` is WeasyPrint's hook for it (its
-    own subclasses of HTML override it the same way); tests/credentials/test_companion_pdf.py checks that
-    the rendered pages use it."""
+    the full sheet was ~8% of a transcript's render. `_ua_stylesheets` is the method WeasyPrint asks for
+    it; tests/credentials/test_companion_pdf.py checks that it still does."""
 
     def _ua_stylesheets(self, forms=False):
         return [_style()[2]]
