@@ -92,37 +92,36 @@ def award(course, learner):
     )
 
 
+def _signed_and_published(capture_on_commit, issue):
+    """Run `issue()` (a credentials service), with the eager signing task its commit sends; check that the
+    credential is signed and publish its status list now: published lazily during a verification, it
+    can be signed with a validFrom a second later than the verifier's "now" (reported to the credentials
+    app)."""
+    from credentials.status_lists import status_list_publish
+
+    with capture_on_commit(execute=True):
+        credential = issue()
+    credential.refresh_from_db()
+    assert credential.state == "signed", credential.error
+    status_list_publish(status_list_id=credential.status_list_id)
+    return credential
+
+
 @pytest.fixture
 def issue(django_capture_on_commit_callbacks):
     """Issue an award's credential through the pipeline (the eager task signs it on commit)."""
     from credentials import services as credential_services
-    from credentials.status_lists import status_list_publish
 
-    def _issue(award):
-        with django_capture_on_commit_callbacks(execute=True):
-            credential = credential_services.credential_issue(award=award)
-        credential.refresh_from_db()
-        assert credential.state == "signed", credential.error
-        # Publish the status list now: published lazily during a verification, it can be signed with a
-        # validFrom a second later than the verifier's "now" (reported to the credentials app).
-        status_list_publish(status_list_id=credential.status_list_id)
-        return credential
-
-    return _issue
+    return lambda award: _signed_and_published(
+        django_capture_on_commit_callbacks, lambda: credential_services.credential_issue(award=award)
+    )
 
 
 @pytest.fixture
 def issue_clr(django_capture_on_commit_callbacks):
     """Issue a learner's ClrCredential through the pipeline, its status list published."""
     from credentials import services as credential_services
-    from credentials.status_lists import status_list_publish
 
-    def _issue_clr(learner):
-        with django_capture_on_commit_callbacks(execute=True):
-            credential = credential_services.clr_issue(learner=learner)
-        credential.refresh_from_db()
-        assert credential.state == "signed", credential.error
-        status_list_publish(status_list_id=credential.status_list_id)
-        return credential
-
-    return _issue_clr
+    return lambda learner: _signed_and_published(
+        django_capture_on_commit_callbacks, lambda: credential_services.clr_issue(learner=learner)
+    )
