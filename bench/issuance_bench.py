@@ -229,7 +229,7 @@ class Workers:
         for number in range(count):
             log = open(self.logdir / f"worker-{number}.log", "wb")  # noqa: SIM115 - closed with the process
             command = [
-                str(BIN / "celery"), "-A", "clrportal", "worker", "--queues", self.queue,
+                str(BIN / "python"), "-m", "clrportal.worker", "--queues", self.queue,
                 "--concurrency", "1",
                 "--hostname", f"bench{number}-{uuid.uuid4().hex[:6]}@%h", "--loglevel", "INFO",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",

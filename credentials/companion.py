@@ -39,7 +39,6 @@ import pydyf
 import segno
 from django.conf import settings
 from django.template import Context, Engine
-from django.urls import reverse
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -56,6 +55,9 @@ ASSET_BASE = "companion:/"
 STYLESHEET = ASSET_BASE + "companion.css"
 UA_STYLESHEET = ASSET_BASE + "ua.css"
 PDF_VARIANT = "pdf/a-3u"
+# The verification page (wallet's `verify:page`): printed on paper and in the QR code, so it must not move
+# (a test holds the URLconf to it). No reverse(): a PDF-only worker loads no URLconf.
+VERIFY_PAGE_PATH = "/verify/"
 REDISCLOSURE = (
     "Released to the learner at their request; under FERPA (34 CFR 99.33) a third party may not disclose "
     "it further without the learner's written consent."
@@ -540,7 +542,16 @@ def _human_date(value: date | datetime | None) -> str:
 
 def verification_url(credential: IssuedCredential) -> str:
     """The verification page's link to the credential (`/verify/?credential=<credential id>`)."""
-    return settings.PORTAL_BASE_URL + reverse("verify:page") + "?" + urlencode({"credential": credential.url})
+    query = urlencode({"credential": _credential_id(credential)})
+    return f"{settings.PORTAL_BASE_URL}{VERIFY_PAGE_PATH}?{query}"
+
+
+def _credential_id(credential: IssuedCredential) -> str:
+    """The signed `id` (the credential's address, `IssuedCredential.url`, when it was signed)."""
+    credential_id = _text((credential.document or {}).get("id"))
+    if not credential_id:
+        raise CompanionError("The signed credential has no id: its pages could not say how to verify it.")
+    return credential_id
 
 
 def _qr_png(url: str) -> bytes:
@@ -575,14 +586,14 @@ def _common_context(credential: IssuedCredential, digest: str) -> dict:
     issued = _day(document.get("validFrom")) or (credential.signed_at or credential.created_at).date()
     return {
         "credential": credential,
-        "credential_id": _text(document.get("id")) or credential.url,
+        "credential_id": _credential_id(credential),
         "digest": digest,
         "issuer": _issuer(document),
         "learner_name": "" if anonymous else f"{learner.given_name} {learner.family_name}".strip(),
         "student_id": "" if anonymous else learner.student_id,
         "issued": _human_date(issued),
         "verify_url": verification_url(credential),
-        "verify_page": settings.PORTAL_BASE_URL + reverse("verify:page"),
+        "verify_page": settings.PORTAL_BASE_URL + VERIFY_PAGE_PATH,
         "redisclosure": REDISCLOSURE,
         "asset": ASSET_BASE,
         "attachment_name": attachment_name(credential),

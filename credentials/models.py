@@ -4,8 +4,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 
 from achievements.models import private_storage
 from institutions.models import Institution, SigningKey
@@ -65,6 +66,25 @@ class StatusList(models.Model):
         )
 
 
+class IssuanceJobQuerySet(models.QuerySet):
+    def close_finished(self) -> int:
+        """Mark done the running jobs whose credentials are all signed or failed and whose PDFs are all
+        rendered or failed ("Done with failures" when anything failed)."""
+        finished = self.filter(
+            state=IssuanceJob.State.RUNNING,
+            signed__gte=F("total") - F("failed"),
+            pdfs_rendered__gte=F("pdfs_expected") - F("pdfs_failed"),
+        )
+        anything_failed = Q(failed__gt=0) | Q(pdfs_failed__gt=0)
+        return finished.update(
+            state=Case(
+                When(anything_failed, then=Value(IssuanceJob.State.DONE_WITH_FAILURES)),
+                default=Value(IssuanceJob.State.DONE),
+            ),
+            finished_at=timezone.now(),
+        )
+
+
 class IssuanceJob(models.Model):
     """A registrar's request to issue many credentials at once, with live counts."""
 
@@ -88,6 +108,8 @@ class IssuanceJob(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IssuanceJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

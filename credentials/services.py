@@ -16,10 +16,9 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Value, When
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -127,10 +126,11 @@ def _credentials_for_awards(
 def _enqueue_signing(credential_ids: list, *, kind: str = CredentialKind.ACHIEVEMENT) -> None:
     """Send the credentials to the workers once the transaction commits.
 
-    Never fails the caller: with the broker unreachable the rows stay queued, `tasks.sends_deferred`
+    Never fails the caller: with the broker unreachable the rows stay queued, `sending.sends_deferred`
     records it (for the page to say so), and `queued_work_resend` sends them when the broker is back.
     """
-    from .tasks import sends_deferred, sign_clr, sign_credentials
+    from .sending import sends_deferred
+    from .tasks import sign_clr, sign_credentials
 
     ids = [str(credential_id) for credential_id in credential_ids]
     if not ids:
@@ -412,22 +412,7 @@ def _count_for_jobs(outcomes: list[tuple[IssuedCredential, bool]]) -> None:
             failed=F("failed") + failed,
             pdfs_expected=Greatest(F("pdfs_expected") - failed_clrs, 0),
         )
-    _close_finished_jobs(per_job)
-
-
-def _close_finished_jobs(job_ids) -> None:
-    """Jobs whose credentials are all signed or failed and whose PDFs are all rendered or failed are done."""
-    IssuanceJob.objects.filter(pk__in=list(job_ids), state=IssuanceJob.State.RUNNING).filter(
-        signed__gte=F("total") - F("failed"),
-        pdfs_rendered__gte=F("pdfs_expected") - F("pdfs_failed"),
-    ).update(state=_finished_state(), finished_at=timezone.now())
-
-
-def _finished_state():
-    return Case(
-        When(Q(failed__gt=0) | Q(pdfs_failed__gt=0), then=Value(IssuanceJob.State.DONE_WITH_FAILURES)),
-        default=Value(IssuanceJob.State.DONE),
-    )
+    IssuanceJob.objects.filter(pk__in=list(per_job)).close_finished()
 
 
 def _sign_one(credential: IssuedCredential, unsigned_builder, cache: builders.DocumentCache) -> bool:
@@ -566,7 +551,7 @@ def _enqueue_companion_pdf(credential_id) -> None:
     """
     from kombu.exceptions import OperationalError as BrokerUnreachable
 
-    from .tasks import render_companion_pdf
+    from .companion_tasks import render_companion_pdf
 
     def send():
         try:
@@ -575,72 +560,6 @@ def _enqueue_companion_pdf(credential_id) -> None:
             logger.warning("broker unreachable, PDF of credential %s not rendered: %s", credential_id, exc)
 
     transaction.on_commit(send)
-
-
-def _pdf_stored(credential: IssuedCredential) -> bool:
-    return bool(credential.pdf) and credential.pdf.storage.exists(credential.pdf.name)
-
-
-def companion_pdf_store(*, credential_id) -> IssuedCredential | None:
-    """Render and store the PDF companion of a signed credential whose PDF is missing; returns the row.
-
-    Rendering runs outside any transaction, as signing does; the row is then locked and checked again,
-    so however many runs race, one file is stored (through the `pdf` field's storage) and the others'
-    work is dropped. The first render of a job's CLR counts in its job. None when there is no signed
-    ClrCredential or AchievementCredential of that id; `companion.CompanionError` when it cannot be rendered.
-    """
-    from .companion import companion_pdf
-
-    credential = (
-        IssuedCredential.objects.select_related("institution", "learner")
-        .filter(pk=credential_id, state=CredentialState.SIGNED)
-        .filter(kind__in=[CredentialKind.CLR, CredentialKind.ACHIEVEMENT])
-        .first()
-    )
-    if credential is None or _pdf_stored(credential):
-        return credential
-    content = companion_pdf(credential)
-    with transaction.atomic():
-        locked = IssuedCredential.objects.select_for_update().get(pk=credential.pk)
-        if _pdf_stored(locked):
-            return locked
-        first_render = locked.pdf_rendered_at is None
-        locked.pdf.save(f"{locked.pk}.pdf", ContentFile(content), save=False)
-        try:
-            locked.pdf_rendered_at = timezone.now()
-            locked.pdf_error = ""
-            locked.save(update_fields=["pdf", "pdf_rendered_at", "pdf_error"])
-            if first_render and locked.job_id and locked.kind == CredentialKind.CLR:
-                _count_pdf_for_job(locked.job_id, rendered=True)
-        except Exception:
-            locked.pdf.storage.delete(locked.pdf.name)
-            raise
-    return locked
-
-
-def companion_pdf_failed(*, credential_id, reason: str) -> None:
-    """Mark that the credential's PDF companion cannot be rendered (`CompanionError`): the sweep stops trying.
-
-    The mark is `pdf_rendered_at` without a `pdf`, with the reason in `pdf_error`; a download still tries
-    again (`companion_pdf_store`). Counted once in the credential's job.
-    """
-    with transaction.atomic():
-        marked = IssuedCredential.objects.filter(
-            pk=credential_id, pdf="", pdf_rendered_at__isnull=True
-        ).update(pdf_rendered_at=timezone.now(), pdf_error=reason[:2000])
-        job_id = (
-            IssuedCredential.objects.filter(pk=credential_id, kind=CredentialKind.CLR)
-            .values_list("job_id", flat=True)
-            .first()
-        )
-        if marked and job_id:
-            _count_pdf_for_job(job_id, rendered=False)
-
-
-def _count_pdf_for_job(job_id, *, rendered: bool) -> None:
-    field = "pdfs_rendered" if rendered else "pdfs_failed"
-    IssuanceJob.objects.filter(pk=job_id).update(**{field: F(field) + 1})
-    _close_finished_jobs([job_id])
 
 
 # --- jobs -----------------------------------------------------------------------------------------
@@ -680,7 +599,7 @@ def job_requeue_stalled(*, job: IssuanceJob) -> int:
 
     Harmless when they are in fact being signed or rendered: both are idempotent.
     """
-    from .tasks import render_companion_pdf
+    from .companion_tasks import render_companion_pdf
 
     queued = job.credentials.filter(state=CredentialState.QUEUED)
     achievement_ids = list(queued.filter(kind=CredentialKind.ACHIEVEMENT).values_list("pk", flat=True))
@@ -737,7 +656,9 @@ def queued_work_resend(
 
     Returns how many of each were sent (or left to the next run when the broker is still down).
     """
-    from .tasks import publish_status_list, render_companion_pdf, sends_deferred
+    from .companion_tasks import render_companion_pdf
+    from .sending import sends_deferred
+    from .tasks import publish_status_list
 
     if older_than is None:
         older_than = timedelta(seconds=settings.PORTAL_RESEND_QUEUED_AFTER)

@@ -16,11 +16,11 @@ from institutions.models import Role
 from institutions.permissions import institution_role_required
 from institutions.views import json_ld_response, wants_json_ld
 
-from . import forms, selectors, services
+from . import companion_store, forms, selectors, services
 from .models import CredentialState, IssuanceJob, IssuedCredential, StatusList, StatusPurpose
+from .sending import sends_deferred
 from .signing import document_jwt
 from .status_lists import STATUS_LIST_TTL, status_list_publish
-from .tasks import sends_deferred
 from .verification import issued_credential_verify
 
 STAFF = (Role.ADMIN, Role.REGISTRAR)
@@ -113,7 +113,7 @@ def download_pdf(request, credential_id):
     from .companion import CompanionError
 
     try:
-        credential = services.companion_pdf_store(credential_id=credential.pk)
+        credential = companion_store.companion_pdf_store(credential_id=credential.pk)
     except CompanionError:
         return render(request, "credentials/pdf_unavailable.html", {"credential": credential}, status=503)
     response = FileResponse(

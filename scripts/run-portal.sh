@@ -41,7 +41,7 @@ accounts="$(grep -E '^(Demo accounts|  )' <<<"$demo" || true)"
 
 # -B: the worker also runs the periodic tasks (the sweep that sends queued work again after an outage).
 mkdir -p "${PORTAL_VAR_DIR:-var}"
-"$BIN/celery" -A clrportal worker -B --schedule "${PORTAL_VAR_DIR:-var}/celerybeat-schedule" \
+"$BIN/python" -m clrportal.worker -B --schedule "${PORTAL_VAR_DIR:-var}/celerybeat-schedule" \
   --loglevel "${CELERY_LOGLEVEL:-WARNING}" --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "portal@%h" &
 worker=$!
 "$BIN/python" manage.py runserver --noreload "$HOST:$PORT" &

@@ -28,15 +28,17 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-
-import jsonschema_rs
-from jsonschema import Draft201909Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
-from referencing.jsonschema import DRAFT201909
+from typing import TYPE_CHECKING
 
 from vc.errors import SchemaError
+
+# The validators (jsonschema-rs, jsonschema, referencing: ~5 MB) are imported when a first document is
+# validated: a process that only reads credentials (the PDF worker) never loads them.
+if TYPE_CHECKING:
+    import jsonschema_rs
+    from jsonschema import Draft201909Validator, FormatChecker
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
@@ -138,6 +140,8 @@ def _is_date(value: object) -> bool:
 
 
 def _format_checker() -> FormatChecker:
+    from jsonschema import FormatChecker
+
     checker = FormatChecker()
     # jsonschema's own date-time check needs an optional package; this one is self-contained.
     checker.checks("date-time")(_is_date_time)
@@ -146,11 +150,16 @@ def _format_checker() -> FormatChecker:
 
 
 def _no_network(uri: str):
+    from referencing.exceptions import NoSuchResource
+
     raise NoSuchResource(ref=uri)
 
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT201909
+
     resources = []
     for path in sorted(SCHEMA_DIR.glob("*/*.json")):
         contents = json.loads(path.read_text(encoding="utf-8"))
@@ -223,6 +232,8 @@ def _schema_for(kind: str, data_model: str) -> dict:
 @cache
 def _fast_validator(kind: str, data_model: str = "2.0") -> jsonschema_rs.Draft201909Validator:
     """The same schema compiled by jsonschema-rs: a yes/no answer about 100x faster than the one below."""
+    import jsonschema_rs
+
     resources = [
         (contents["$id"], contents)
         for contents in (
@@ -240,6 +251,8 @@ def _fast_validator(kind: str, data_model: str = "2.0") -> jsonschema_rs.Draft20
 
 @cache
 def _validator(kind: str, data_model: str = "2.0") -> Draft201909Validator:
+    from jsonschema import Draft201909Validator
+
     return Draft201909Validator(
         _schema_for(kind, data_model), registry=_registry(), format_checker=_format_checker()
     )

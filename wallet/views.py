@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from credentials.companion_store import companion_pdf_store
 from credentials.models import CredentialState, IssuedCredential
-from credentials.services import companion_pdf_store
 from credentials.verification import issued_credential_verify
 
 from . import selectors, services

@@ -312,12 +312,30 @@ else:
     }
 # The queue tasks are sent to and workers take them from (the workers' own sends too: the sweep's).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "") or "celery"
-# PDF companions on a queue of their own when set (e.g. "pdf"), for a worker that takes only them and is
-# recycled: `celery -A clrportal worker -Q pdf --max-tasks-per-child 200`. Unset: the default queue.
+# PDF companions on a queue of their own when set (e.g. "pdf"), for a worker that takes only them (below)
+# and is recycled: `-Q pdf --max-tasks-per-child 200`. Unset: the default queue.
 PORTAL_PDF_QUEUE = env_str("PORTAL_PDF_QUEUE", "")
 CELERY_TASK_ROUTES = (
     {"credentials.tasks.render_companion_pdf": {"queue": PORTAL_PDF_QUEUE}} if PORTAL_PDF_QUEUE else {}
 )
+# Task modules beside the apps' `tasks` (which clrportal/celery.py discovers): the PDF companion's.
+CELERY_IMPORTS = ["credentials.companion_tasks"]
+# A worker that renders PDF companions and nothing else: `PORTAL_PDF_WORKER=true python -m clrportal.worker
+# -Q pdf`. It loads the models, the renderer and WeasyPrint only: no page, API, signing or sign-in app,
+# no URLconf, no other task (bench/pdf_bench.py measures its memory).
+PORTAL_PDF_WORKER = env_bool("PORTAL_PDF_WORKER", False)
+if PORTAL_PDF_WORKER:
+    INSTALLED_APPS = [
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "clrportal",
+        "institutions",
+        "achievements",
+        "credentials",
+    ]
+    ROOT_URLCONF = "clrportal.no_urls"
+    MIDDLEWARE = []
+    TEMPLATES = []  # the PDFs have a template engine of their own (credentials.companion)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -147,7 +147,7 @@ def portal(tmp_path_factory) -> Portal:
     worker = start(
         # One process (solo pool): it signs the demo student's few dozen credentials in seconds and
         # stops at once on SIGTERM.
-        [str(BIN / "celery"), "-A", "clrportal", "worker", "--pool", "solo", "--hostname", hostname,
+        [str(BIN / "python"), "-m", "clrportal.worker", "--pool", "solo", "--hostname", hostname,
          "--loglevel", "WARNING"],
         env=env,
         log_path=root / "worker.log",

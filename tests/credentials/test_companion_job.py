@@ -7,14 +7,16 @@ Signing runs eagerly on commit; the renders the signing sends are collected, the
 import pytest
 from django.urls import reverse
 
-from credentials import companion, services, tasks
+from credentials import companion, companion_store, companion_tasks, services, tasks
 from credentials.models import CredentialKind, IssuanceJob, IssuedCredential
 
 
 @pytest.fixture
 def renders_sent(monkeypatch) -> list[str]:
     sent: list[str] = []
-    monkeypatch.setattr(tasks.render_companion_pdf, "delay", lambda credential_id: sent.append(credential_id))
+    monkeypatch.setattr(
+        companion_tasks.render_companion_pdf, "delay", lambda credential_id: sent.append(credential_id)
+    )
     return sent
 
 
@@ -63,14 +65,14 @@ def test_the_job_is_done_when_the_pdf_is_rendered_and_a_second_render_counts_not
     client, login, registrar_user, signed_job, renders_sent
 ):
     for credential_id in renders_sent:
-        tasks.render_companion_pdf(credential_id)
+        companion_tasks.render_companion_pdf(credential_id)
     signed_job.refresh_from_db()
     assert (signed_job.pdfs_rendered, signed_job.pdfs_failed, signed_job.pdfs_waiting) == (1, 0, 0)
     assert signed_job.state == IssuanceJob.State.DONE and signed_job.finished_at is not None
     assert signed_job.percent_done == 100
 
     IssuedCredential.objects.filter(pk=renders_sent[0]).update(pdf="")  # the file went missing
-    tasks.render_companion_pdf(renders_sent[0])
+    companion_tasks.render_companion_pdf(renders_sent[0])
     signed_job.refresh_from_db()
     assert signed_job.pdfs_rendered == 1
 
@@ -87,8 +89,8 @@ def test_a_pdf_that_cannot_be_rendered_ends_the_job_with_its_reason(
         raise companion.CompanionError("the institution's logo is not an image")
 
     monkeypatch.setattr(companion, "companion_pdf", broken)
-    tasks.render_companion_pdf(renders_sent[0])
-    tasks.render_companion_pdf(renders_sent[0])  # a redelivered message counts once
+    companion_tasks.render_companion_pdf(renders_sent[0])
+    companion_tasks.render_companion_pdf(renders_sent[0])  # a redelivered message counts once
 
     signed_job.refresh_from_db()
     assert (signed_job.pdfs_rendered, signed_job.pdfs_failed) == (0, 1)
@@ -103,7 +105,7 @@ def test_a_pdf_that_cannot_be_rendered_ends_the_job_with_its_reason(
 
     # Once the cause is fixed, a download renders it and clears the reason (the job stays as it ended).
     monkeypatch.undo()
-    assert services.companion_pdf_store(credential_id=clr.pk).pdf
+    assert companion_store.companion_pdf_store(credential_id=clr.pk).pdf
     clr.refresh_from_db()
     assert clr.pdf_error == ""
     signed_job.refresh_from_db()
@@ -130,7 +132,9 @@ def test_a_clr_that_fails_to_sign_is_not_waited_for(awards, institution, renders
     monkeypatch.undo()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
-            tasks.render_companion_pdf, "delay", lambda credential_id: renders_sent.append(credential_id)
+            companion_tasks.render_companion_pdf,
+            "delay",
+            lambda credential_id: renders_sent.append(credential_id),
         )
         patch.setattr(tasks.sign_clr, "delay", lambda credential_id: None)
         services.job_retry_failed(job=job)

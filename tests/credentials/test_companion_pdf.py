@@ -12,6 +12,7 @@ import re
 import defusedxml.ElementTree
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 from weasyprint import HTML
@@ -20,7 +21,7 @@ from weasyprint.urls import FatalURLFetchingError
 from achievements import demo
 from achievements.models import Learner
 from achievements.services import award_create
-from credentials import companion, services, tasks
+from credentials import companion, companion_store, companion_tasks, services
 from credentials.models import CredentialKind, CredentialState, IssuedCredential
 from credentials.verification import credential_verify
 from institutions.models import InstitutionIdentifier
@@ -186,15 +187,15 @@ def test_rendering_again_stores_nothing_new_and_a_lost_file_is_rendered_again(tr
     first_name, first_time = transcript.pdf.name, transcript.pdf_rendered_at
     storage = transcript.pdf.storage
 
-    assert services.companion_pdf_store(credential_id=transcript.pk).pdf.name == first_name
-    assert tasks.render_companion_pdf.delay(str(transcript.pk)).get() == first_name
+    assert companion_store.companion_pdf_store(credential_id=transcript.pk).pdf.name == first_name
+    assert companion_tasks.render_companion_pdf.delay(str(transcript.pk)).get() == first_name
     transcript.refresh_from_db()
     assert (transcript.pdf.name, transcript.pdf_rendered_at) == (first_name, first_time)
     folder = first_name.rsplit("/", 1)[0]
     assert storage.listdir(folder)[1] == [first_name.rsplit("/", 1)[1]]
 
     storage.delete(first_name)
-    again = services.companion_pdf_store(credential_id=transcript.pk)
+    again = companion_store.companion_pdf_store(credential_id=transcript.pk)
     assert storage.exists(again.pdf.name) and again.pdf_rendered_at > first_time
 
 
@@ -206,6 +207,8 @@ def test_the_verification_link_the_pdf_prints_verifies_the_credential_for_its_le
     text = text_of(read(transcript))
     printed = re.search(r"Verify at (\S+\n?\S+)", text)[1].replace("\n", "")
     assert printed == companion.verification_url(transcript)
+    # Printed on paper, the page's address is written out (the PDF worker has no URLconf): still the page's.
+    assert printed.startswith(f"http://127.0.0.1:8000{reverse('verify:page')}?credential=")
 
     response = login(student_user).get(printed.removeprefix("http://127.0.0.1:8000"))
     assert response.status_code == 200
@@ -299,7 +302,7 @@ def test_an_achievement_credential_becomes_a_one_page_certificate_with_the_crede
     credential.refresh_from_db()
     assert credential.pdf.name == ""  # only a CLR is rendered when signed; a certificate on demand
 
-    stored = services.companion_pdf_store(credential_id=credential.pk)
+    stored = companion_store.companion_pdf_store(credential_id=credential.pk)
     reader = read(stored)
     assert len(reader.pages) == 1
     [attached] = reader.attachments["credential.json"]
@@ -375,6 +378,6 @@ def test_a_credential_that_is_not_signed_has_no_pdf(learner, award):
     queued = IssuedCredential.objects.create(
         institution=learner.institution, kind=CredentialKind.CLR, learner=learner
     )
-    assert services.companion_pdf_store(credential_id=queued.pk) is None
+    assert companion_store.companion_pdf_store(credential_id=queued.pk) is None
     with pytest.raises(companion.CompanionError):
         companion.companion_pdf(queued)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from achievements.services import award_create
-from credentials import companion, services, tasks
+from credentials import companion, companion_tasks, services, tasks
 from credentials.models import CredentialKind, CredentialState, IssuedCredential
 from tests.credentials.test_broker_outage import broker  # noqa: F401  (the unreachable broker)
 from tests.factories import LearnerFactory
@@ -36,7 +36,9 @@ def attachments_of(credential: IssuedCredential) -> dict[str, list[bytes]]:
 def renders_sent(monkeypatch) -> list[str]:
     """The ids the sweep (or signing) sends to be rendered, instead of rendering them."""
     sent: list[str] = []
-    monkeypatch.setattr(tasks.render_companion_pdf, "delay", lambda credential_id: sent.append(credential_id))
+    monkeypatch.setattr(
+        companion_tasks.render_companion_pdf, "delay", lambda credential_id: sent.append(credential_id)
+    )
     return sent
 
 

@@ -1,6 +1,6 @@
 """Real Celery workers for end-to-end tests, on the test's own database and a broker queue of their own.
 
-The workers run `celery -A clrportal worker` with the test settings, pointed at the test database
+The workers run `python -m clrportal.worker` (`celery worker`'s options) with the test settings, pointed at the test database
 through DATABASE_URL (for SQLite the test database is a file, see clrportal/settings/test.py). Each
 test gets its own queue (Redis, when REDIS_URL is set) or its own broker folder (the file broker), so
 workers of other test runs, or messages left over by them, never take its tasks. Tasks go through
@@ -96,6 +96,7 @@ class Workers:
         self.var_dir = var_dir
         self.broker_url = broker_url
         self.processes: list[subprocess.Popen] = []
+        self.own_queues: set[str] = set()  # queues of workers started with `queue=`, forgotten at teardown
         self.mail_dir = var_dir / "mail"  # what the workers send, one file per connection
 
     def sent_mail(self) -> str:
@@ -122,19 +123,29 @@ class Workers:
         return env
 
     def start(
-        self, name: str, *, concurrency: int = 1, prefetch: int = 1, beat: bool = False
+        self,
+        name: str,
+        *,
+        concurrency: int = 1,
+        prefetch: int = 1,
+        beat: bool = False,
+        queue: str | None = None,
+        env: dict | None = None,
     ) -> subprocess.Popen:
-        """A worker; with `beat`, it also runs the periodic sweep (Celery beat embedded, as `make run`'s)."""
+        """A worker on the test's queue (or `queue`), with the test's environment and `env`; with `beat`, it
+        also runs the periodic sweep (Celery beat embedded, as `make run`'s)."""
         hostname = f"{name}-{uuid.uuid4().hex[:8]}@%h"
+        if queue:
+            self.own_queues.add(queue)
         command = [
-            str(BIN / "celery"), "-A", "clrportal", "worker", "--queues", self.queue,
+            str(BIN / "python"), "-m", "clrportal.worker", "--queues", queue or self.queue,
             "--hostname", hostname, "--concurrency", str(concurrency), "--loglevel", "INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         if beat:
             command += ["--beat", "--schedule", str(self.tmp_path / f"beat-{name}-{len(self.processes)}")]
         log_path = self.tmp_path / f"{name}-{len(self.processes)}.log"
-        process = start(command, env=self.env(prefetch=prefetch), log_path=log_path)
+        process = start(command, env={**self.env(prefetch=prefetch), **(env or {})}, log_path=log_path)
         self.processes.append(process)
 
         def ready():
@@ -184,7 +195,8 @@ def _workers_running(settings, tmp_path: Path, *, broker_url: str | None = None)
     finally:
         running.stop_all()
         if os.environ.get("REDIS_URL") and not broker_url:
-            forget_redis_queue(celery_app, queue)
+            for name in {queue, *running.own_queues}:
+                forget_redis_queue(celery_app, name)
         for key in overrides:
             changes.pop(key, None)
         changes.update(saved)

@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from credentials import services
 from credentials.companion import credential_json
+from credentials.companion_tasks import render_companion_pdf
 from credentials.models import CredentialState, IssuedCredential
-from credentials.tasks import render_companion_pdf
 from tests.factories import program_transcript
 from tests.processes import log_text, wait_until
 
@@ -77,3 +77,26 @@ def test_a_worker_signs_a_clr_and_renders_its_pdf_once_however_often_the_render_
     assert stored_pdfs(settings) == [settings.PORTAL_PRIVATE_MEDIA_ROOT / first_name]
     with clr.pdf.open("rb") as handle:
         assert handle.read() == content
+
+
+def test_a_pdf_worker_renders_the_pdf_the_signing_worker_queues_for_it(workers, learner, settings):
+    """PDFs on a queue of their own (PORTAL_PDF_QUEUE), taken by a worker that renders and does nothing else
+    (PORTAL_PDF_WORKER): it knows no other task, and what it stores is the signed CLR's companion."""
+    settings.PORTAL_PRIVATE_MEDIA_ROOT = workers.var_dir / "private"
+    pdf_queue = f"{workers.queue}-pdf"
+    signer = workers.start("signer", env={"PORTAL_PDF_QUEUE": pdf_queue})
+    renderer = workers.start(
+        "renderer", queue=pdf_queue, env={"PORTAL_PDF_QUEUE": pdf_queue, "PORTAL_PDF_WORKER": "true"}
+    )
+
+    clr = wait_for_pdf(services.clr_issue(learner=learner), workers)
+
+    assert clr.state == CredentialState.SIGNED, clr.error
+    assert "credentials.tasks.sign_clr" in log_text(signer)
+    assert not RENDERED.findall(log_text(signer)), workers.logs()
+    assert len(RENDERED.findall(log_text(renderer))) == 1, workers.logs()
+    banner = log_text(renderer).split(" ready.")[0]  # the tasks it knows are listed before it is ready
+    assert "credentials.tasks.render_companion_pdf" in banner
+    assert "credentials.tasks.sign_clr" not in banner and "achievements.tasks" not in banner
+    with clr.pdf.open("rb") as handle:
+        assert PdfReader(io.BytesIO(handle.read())).attachments["clr.json"] == [credential_json(clr)]

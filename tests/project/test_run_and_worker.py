@@ -73,8 +73,8 @@ def test_a_worker_on_the_configured_broker_answers_ping(tmp_path):
     env = dict(os.environ)
     env.setdefault("PORTAL_VAR_DIR", str(tmp_path / "var"))
     worker = start(
-        [os.path.join(os.path.dirname(sys.executable), "celery"), "-A", "clrportal", "worker",
-         "--concurrency", "1", "--hostname", f"ping-test-{os.getpid()}@%h", "--loglevel", "INFO"],
+        [sys.executable, "-m", "clrportal.worker", "--concurrency", "1",
+         "--hostname", f"ping-test-{os.getpid()}@%h", "--loglevel", "INFO"],
         env=env,
         log_path=tmp_path / "worker.log",
     )  # fmt: skip
@@ -93,7 +93,8 @@ def test_a_worker_on_the_configured_broker_answers_ping(tmp_path):
 
 FAKE_PYTHON = """\
 #!/usr/bin/env bash
-# Stands in for `python manage.py ...`: only the commands run-portal.sh runs.
+# Stands in for `python manage.py ...` and `python -m clrportal.worker`: what run-portal.sh runs.
+if [ "$1 $2" = "-m clrportal.worker" ]; then shift 2; exec "$(dirname "$0")/worker" "$@"; fi
 case "$2" in
   seed_demo)
     echo "Demo institution: Northbridge University (did:web:example)"
@@ -113,7 +114,7 @@ case "$2" in
 esac
 """
 
-FAKE_CELERY = """\
+FAKE_WORKER = """\
 #!/usr/bin/env bash
 echo $$ > "$FAKE_DIR/worker.pid"
 echo "$*" > "$FAKE_DIR/worker.args"
@@ -130,7 +131,7 @@ while :; do sleep 0.1; done
 def _stand_in_run(tmp_path):
     fake = tmp_path / "fake"
     (fake / "venv" / "bin").mkdir(parents=True)
-    for name, text in (("python", FAKE_PYTHON), ("celery", FAKE_CELERY)):
+    for name, text in (("python", FAKE_PYTHON), ("worker", FAKE_WORKER)):
         path = fake / "venv" / "bin" / name
         path.write_text(textwrap.dedent(text))
         path.chmod(0o755)

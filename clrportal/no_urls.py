@@ -1,0 +1,3 @@
+"""The URLconf of a process that serves no pages: the PDF worker (`PORTAL_PDF_WORKER`)."""
+
+urlpatterns = []
