@@ -313,7 +313,7 @@ else:
 # The queue tasks are sent to and workers take them from (the workers' own sends too: the sweep's).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "") or "celery"
 # PDF companions on a queue of their own when set (e.g. "pdf"), for a worker that takes only them (below)
-# and is recycled: `-Q pdf --max-tasks-per-child 200`. Unset: the default queue.
+# and is recycled: `-Q pdf --max-tasks-per-child 100`. Unset: the default queue.
 PORTAL_PDF_QUEUE = env_str("PORTAL_PDF_QUEUE", "")
 CELERY_TASK_ROUTES = (
     {"credentials.tasks.render_companion_pdf": {"queue": PORTAL_PDF_QUEUE}} if PORTAL_PDF_QUEUE else {}
