@@ -91,7 +91,12 @@ def _pdf_worker(credential, renders: int, folder: str) -> dict:
     from credentials.models import IssuedCredential
 
     queue = f"pdf-bench-{os.getpid()}"
-    env = {**os.environ, "PORTAL_PDF_WORKER": "true", "CELERY_TASK_ALWAYS_EAGER": "false"}
+    env = {
+        **os.environ,
+        "PORTAL_PDF_WORKER": "true",
+        "PORTAL_PDF_QUEUE": queue,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
     command = [sys.executable, "-m", "clrportal.worker", "--queues", queue, "--concurrency", "1",
                "--max-tasks-per-child", str(MAX_TASKS_PER_CHILD), "--loglevel", "WARNING",
                "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip

@@ -336,6 +336,13 @@ if PORTAL_PDF_WORKER:
     ROOT_URLCONF = "clrportal.no_urls"
     MIDDLEWARE = []
     TEMPLATES = []  # the PDFs have a template engine of their own (credentials.companion)
+    # It knows no other task, so it must never take the default queue's (it would drop them).
+    if not PORTAL_PDF_QUEUE:
+        raise ImproperlyConfigured(
+            "PORTAL_PDF_WORKER needs PORTAL_PDF_QUEUE (e.g. pdf), set for every process: the PDF worker "
+            "takes that queue only, and the web and the other workers send PDF companions to it."
+        )
+    CELERY_TASK_DEFAULT_QUEUE = PORTAL_PDF_QUEUE  # what it takes when started without -Q
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

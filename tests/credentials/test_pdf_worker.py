@@ -20,7 +20,8 @@ from clrportal.celery import app
 app.loader.import_default_modules()
 errors = [str(message) for message in run_checks() if message.is_serious()]
 import credentials.companion
-print(json.dumps({"modules": sorted(sys.modules), "tasks": sorted(app.tasks), "errors": errors}))
+print(json.dumps({"modules": sorted(sys.modules), "tasks": sorted(app.tasks), "errors": errors,
+                  "queue": app.conf.task_default_queue}))
 """
 
 NOT_IN_A_PDF_WORKER = (
@@ -30,7 +31,7 @@ NOT_IN_A_PDF_WORKER = (
 )  # fmt: skip
 
 
-def _worker_start(tmp_path, **env) -> dict:
+def _run(tmp_path, **env) -> subprocess.CompletedProcess:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("PORTAL_", "CELERY_"))
     }
@@ -39,13 +40,17 @@ def _worker_start(tmp_path, **env) -> dict:
         "PORTAL_VAR_DIR": str(tmp_path),
         **env,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", STARTS_LIKE_A_WORKER],
         cwd=ROOT,
         env=environment,
         capture_output=True,
         text=True,
     )
+
+
+def _worker_start(tmp_path, **env) -> dict:
+    result = _run(tmp_path, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
 
@@ -57,7 +62,7 @@ def _loaded(modules: list[str], names) -> list[str]:
 
 
 def test_the_pdf_worker_knows_the_render_task_only_and_loads_nothing_of_the_pages_or_signing(tmp_path):
-    started = _worker_start(tmp_path, PORTAL_PDF_WORKER="true")
+    started = _worker_start(tmp_path, PORTAL_PDF_WORKER="true", PORTAL_PDF_QUEUE="pdf")
 
     assert started["errors"] == []
     assert "credentials.tasks.render_companion_pdf" in started["tasks"]
@@ -66,6 +71,14 @@ def test_the_pdf_worker_knows_the_render_task_only_and_loads_nothing_of_the_page
     ]
     assert "weasyprint" in started["modules"]
     assert _loaded(started["modules"], NOT_IN_A_PDF_WORKER) == []
+    assert started["queue"] == "pdf"  # started without -Q, it takes the PDF queue, never the default one
+
+
+def test_a_pdf_worker_without_its_queue_refuses_to_start_and_says_why(tmp_path):
+    result = _run(tmp_path, PORTAL_PDF_WORKER="true")
+
+    assert result.returncode != 0
+    assert "PORTAL_PDF_WORKER needs PORTAL_PDF_QUEUE" in result.stderr
 
 
 def test_a_full_worker_knows_every_task_the_render_included(tmp_path):

@@ -82,8 +82,11 @@ def forget_redis_queue(app, queue: str) -> None:
 
 
 def _reset_celery_connections() -> None:
-    """Drop Celery's cached connection pool and routing, so changed broker settings take effect."""
-    celery_app.close()
+    """Drop Celery's cached connection pool and routing, so changed broker settings take effect.
+
+    Not `celery_app.close()`: it also unregisters the app, and a task module imported after that (the
+    services import theirs when they first send) would register its tasks nowhere (NotRegistered)."""
+    celery_app._pool = None
     celery_app.__dict__.pop("amqp", None)
 
 
