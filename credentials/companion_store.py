@@ -24,7 +24,7 @@ def companion_pdf_store(*, credential_id) -> IssuedCredential | None:
     work is dropped. The first render of a job's CLR counts in its job. None when there is no signed
     ClrCredential or AchievementCredential of that id; `companion.CompanionError` when it cannot be rendered.
     """
-    from .companion import companion_pdf
+    from .companion import companion_pdf  # WeasyPrint: loaded by the processes that render, when they do
 
     credential = (
         IssuedCredential.objects.select_related("institution", "learner")
