@@ -4,14 +4,10 @@ Sending may wait for the broker (`sending.SweptTask`). The PDF companion's task 
 which a PDF-only worker imports without this module's services.
 """
 
-import logging
-
 from celery import shared_task
 
 from . import services, status_lists
 from .sending import SweptTask, retry_on
-
-logger = logging.getLogger(__name__)
 
 RETRY = retry_on(services.TransientIssuanceError)
 

@@ -320,29 +320,6 @@ CELERY_TASK_ROUTES = (
 )
 # Task modules beside the apps' `tasks` (which clrportal/celery.py discovers): the PDF companion's.
 CELERY_IMPORTS = ["credentials.companion_tasks"]
-# A worker that renders PDF companions and nothing else: `PORTAL_PDF_WORKER=true python -m clrportal.worker
-# -Q pdf`. It loads the models, the renderer and WeasyPrint only: no page, API, signing or sign-in app,
-# no URLconf, no other task (bench/pdf_bench.py measures its memory).
-PORTAL_PDF_WORKER = env_bool("PORTAL_PDF_WORKER", False)
-if PORTAL_PDF_WORKER:
-    INSTALLED_APPS = [
-        "django.contrib.auth",
-        "django.contrib.contenttypes",
-        "clrportal",
-        "institutions",
-        "achievements",
-        "credentials",
-    ]
-    ROOT_URLCONF = "clrportal.no_urls"
-    MIDDLEWARE = []
-    TEMPLATES = []  # the PDFs have a template engine of their own (credentials.companion)
-    # It knows no other task, so it must never take the default queue's (it would drop them).
-    if not PORTAL_PDF_QUEUE:
-        raise ImproperlyConfigured(
-            "PORTAL_PDF_WORKER needs PORTAL_PDF_QUEUE (e.g. pdf), set for every process: the PDF worker "
-            "takes that queue only, and the web and the other workers send PDF companions to it."
-        )
-    CELERY_TASK_DEFAULT_QUEUE = PORTAL_PDF_QUEUE  # what it takes when started without -Q
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -388,6 +365,30 @@ CELERY_BEAT_SCHEDULE = {
     "send-advisor-digests": {"task": "experiences.tasks.send_advisor_digests", "schedule": 3600.0},
     "sweep-experience-deadlines": {"task": "experiences.tasks.sweep_deadlines", "schedule": 3600.0},
 }
+# A worker that renders PDF companions and nothing else: `PORTAL_PDF_WORKER=true python -m clrportal.worker
+# -Q pdf`. It loads the models, the renderer and WeasyPrint only: no page, API, signing or sign-in app,
+# no URLconf, no other task (bench/pdf_bench.py measures its memory).
+PORTAL_PDF_WORKER = env_bool("PORTAL_PDF_WORKER", False)
+if PORTAL_PDF_WORKER:
+    INSTALLED_APPS = [
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "clrportal",
+        "institutions",
+        "achievements",
+        "credentials",
+    ]
+    ROOT_URLCONF = "clrportal.no_urls"
+    MIDDLEWARE = []
+    TEMPLATES = []  # the PDFs have a template engine of their own (credentials.companion)
+    # It knows no other task, so it must never take the default queue's (it would drop them).
+    if not PORTAL_PDF_QUEUE:
+        raise ImproperlyConfigured(
+            "PORTAL_PDF_WORKER needs PORTAL_PDF_QUEUE (e.g. pdf), set for every process: the PDF worker "
+            "takes that queue only, and the web and the other workers send PDF companions to it."
+        )
+    CELERY_TASK_DEFAULT_QUEUE = PORTAL_PDF_QUEUE  # what it takes when started without -Q
+    CELERY_BEAT_SCHEDULE = {}  # the sweep's tasks are the other workers' (with -B it would send them here)
 # How long a learner's invitation to claim their record stays valid.
 PORTAL_CLAIM_INVITATION_DAYS = env_int("PORTAL_CLAIM_INVITATION_DAYS", 14, minimum=1)
 # An outside supervisor's link to attest an experience: how long it works, and when the one reminder goes.

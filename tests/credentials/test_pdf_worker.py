@@ -21,7 +21,7 @@ app.loader.import_default_modules()
 errors = [str(message) for message in run_checks() if message.is_serious()]
 import credentials.companion
 print(json.dumps({"modules": sorted(sys.modules), "tasks": sorted(app.tasks), "errors": errors,
-                  "queue": app.conf.task_default_queue}))
+                  "queue": app.conf.task_default_queue, "beat": sorted(app.conf.beat_schedule)}))
 """
 
 NOT_IN_A_PDF_WORKER = (
@@ -72,6 +72,7 @@ def test_the_pdf_worker_knows_the_render_task_only_and_loads_nothing_of_the_page
     assert "weasyprint" in started["modules"]
     assert _loaded(started["modules"], NOT_IN_A_PDF_WORKER) == []
     assert started["queue"] == "pdf"  # started without -Q, it takes the PDF queue, never the default one
+    assert started["beat"] == []  # with -B it sends no sweep: those tasks are the other workers'
 
 
 def test_a_pdf_worker_without_its_queue_refuses_to_start_and_says_why(tmp_path):

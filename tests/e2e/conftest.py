@@ -1,7 +1,8 @@
 """Real Celery workers for end-to-end tests, on the test's own database and a broker queue of their own.
 
-The workers run `python -m clrportal.worker` (`celery worker`'s options) with the test settings, pointed at the test database
-through DATABASE_URL (for SQLite the test database is a file, see clrportal/settings/test.py). Each
+The workers run `python -m clrportal.worker` (`celery worker`'s options) with the test settings,
+pointed at the test database through DATABASE_URL (for SQLite the test database is a file, see
+clrportal/settings/test.py). Each
 test gets its own queue (Redis, when REDIS_URL is set) or its own broker folder (the file broker), so
 workers of other test runs, or messages left over by them, never take its tasks. Tasks go through
 the broker: eager mode is off in the test process for the test's duration. A test that stops the
