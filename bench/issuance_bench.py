@@ -140,6 +140,14 @@ def _report(name: str, r: dict) -> None:
         f"  p50 {b['pdf_p50_ms']:.0f} ms  p95 {b['pdf_p95_ms']:.0f} ms (target <= {TARGET_PDF_MS} ms: "
         f"{_verdict(b['pdf_p50_ms'], TARGET_PDF_MS, higher_is_better=False)})"
     )
+    cpu, tasks = c["cpu"], c["task_seconds"]
+    print(
+        f"     CPU during the batch: machine {cpu['machine_busy']:.1f} s of {cpu['machine_all']:.1f} s "
+        f"({100 * cpu['machine_busy'] / cpu['machine_all']:.0f} % busy); workers {cpu['workers']:.1f} s, "
+        f"PostgreSQL {cpu['postgres']:.1f} s, Redis {cpu['redis']:.1f} s, the bench (service call, "
+        f"polling) {cpu['bench']:.1f} s; tasks' own time: signing {tasks[0] + tasks[1]:.1f} s "
+        f"(credentials {tasks[0]:.1f}, CLRs {tasks[1]:.1f}), PDFs {tasks[2]:.1f} s"
+    )
     projected = c["seconds_per_student"] * INSTITUTION_STUDENTS / 60
     modelled = (
         INSTITUTION_STUDENTS * NEW_COURSES_PER_TERM / a["median_per_second"]
@@ -203,6 +211,37 @@ def main() -> int:
 
 
 # --- one setup (child process, configured by its environment) ----------------------------------------
+
+
+def _cpu_seconds(worker_groups: set[int]) -> dict[str, float]:
+    """CPU time (user + system) so far of the workers' processes, PostgreSQL's, Redis's and this one,
+    and of the whole machine (busy, and all cores' elapsed), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds = {"workers": 0.0, "postgres": 0.0, "redis": 0.0, "bench": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        if int(fields[2]) in worker_groups:  # process group
+            seconds["workers"] += used
+        elif comm.startswith("postgres"):
+            seconds["postgres"] += used
+        elif comm.startswith("redis"):
+            seconds["redis"] += used
+        elif int(entry) == os.getpid():
+            seconds["bench"] += used
+    with open("/proc/stat") as stat:
+        times = [int(value) for value in stat.readline().split()[1:]]
+    seconds["machine_busy"] = (sum(times) - times[3] - times[4]) / tick  # without idle and iowait
+    seconds["machine_all"] = sum(times) / tick
+    return seconds
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -478,10 +517,15 @@ def _child(args) -> int:
         # C. End of term: 5 new courses per student, then one bulk job that issues them, new CLRs and
         # their PDF companions.
         _new_term(institution, learners)
+        workers.task_times()
+        groups = {process.pid for process in workers.processes}
+        cpu_before = _cpu_seconds(groups)
         begin = time.time()
         job = services.bulk_issue(institution=institution, selection=services.Selection(term=NEW_TERM))
         committed = time.time()
         finished = _wait(job)
+        cpu = {k: v - cpu_before[k] for k, v in _cpu_seconds(groups).items()}
+        task_seconds = [sum(times) for times in workers.task_times()]
         new_clrs = IssuedCredential.objects.filter(job=job, kind="ClrCredential")
         batch = {
             "students": len(learners),
@@ -495,6 +539,8 @@ def _child(args) -> int:
             "signing_seconds": _last_signature(job) - committed,
             "drain_seconds": finished - committed,
             "seconds_per_student": (finished - begin) / len(learners),
+            "cpu": cpu,
+            "task_seconds": task_seconds,
         }
         if job.pdfs_rendered != len(learners):
             raise RuntimeError(f"{job.pdfs_rendered} PDFs rendered for {len(learners)} students")
