@@ -6,7 +6,8 @@
 - A client that registered itself authenticates at the token and revocation endpoints with HTTP Basic
   (`client_secret_basic`, the only method 1EdTech allows), never with its secret in the body.
 - The client credentials grant is for institution systems only (applications with an
-  api.models.InstitutionClient); their tokens have no user, a learner's always has one.
+  api.models.InstitutionClient) while whoever registered the client still manages the institution's API
+  access (api.tokens.maker_may_manage); their tokens have no user, a learner's always has one.
 """
 
 import hashlib
@@ -17,6 +18,8 @@ from django.core.cache import cache
 from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
+
+from .tokens import maker_may_manage
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,10 @@ class PortalOAuth2Validator(OAuth2Validator):
         return self._authenticate_request_body(request)
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
-        if grant_type == "client_credentials" and not hasattr(client, "institution_client"):
-            return False
+        if grant_type == "client_credentials":
+            institution_client = getattr(client, "institution_client", None)
+            if institution_client is None or not maker_may_manage(
+                institution=institution_client.institution, maker=institution_client.created_by
+            ):
+                return False
         return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)

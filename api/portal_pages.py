@@ -32,6 +32,7 @@ def _page(request, *, token_form=None, client_form=None, created=None, status=20
             "institution": institution,
             "tokens": tokens.api_tokens_of(institution=institution),
             "clients": tokens.institution_clients_of(institution=institution),
+            "managers": tokens.api_managers_of(institution=institution),
             "token_form": token_form or ApiTokenForm(),
             "client_form": client_form or InstitutionClientForm(),
             "created": created,

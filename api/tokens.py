@@ -7,7 +7,9 @@
   from the authorization code grant) is for the 1EdTech service API and is refused here.
 
 Either way the request's `auth` is an `ApiPrincipal`; `user` is who answers for what it does (the admin
-who made the token or client), so the audit history names them.
+who made the token or client), so the audit history names them. A token or client works only while its
+maker is an active account that may still manage API access at the institution: they saw its secret, so
+an admin who leaves (or is made registrar) takes their tokens' access with them.
 """
 
 import hashlib
@@ -26,10 +28,12 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework import authentication, exceptions
 
-from institutions.models import Institution, Role
+from institutions.models import Institution, Membership, Role
+from institutions.permissions import roles_allow
 from institutions.services import audit_record
 
 from .models import ApiToken, InstitutionClient
+from .permissions import Action, roles_for
 
 TOKEN_PREFIX = "clrp_"  # says what a leaked token is (secret scanners match it) and which kind to look up
 PREFIX_SHOWN = 12
@@ -94,12 +98,42 @@ def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
     return token
 
 
+def api_managers_of(*, institution: Institution) -> set[int]:
+    """The ids of the active accounts whose tokens and clients work (`maker_may_manage`), in one query."""
+    return set(
+        Membership.objects.filter(
+            institution=institution, role__in=roles_for(Action.API_ACCESS_MANAGE), user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
 def api_tokens_of(*, institution: Institution):
     return ApiToken.objects.filter(institution=institution).select_related("created_by")
 
 
+class MakerNoLongerAdmin(exceptions.AuthenticationFailed):
+    """The token's secret was seen by someone who no longer manages the institution's API access."""
+
+
+def maker_may_manage(*, institution: Institution, maker) -> bool:
+    """Whether the maker of a token or client is an active account that may still manage API access."""
+    if maker is None or not maker.is_active:
+        return False
+    held = Membership.objects.filter(user=maker, institution=institution).values_list("role", flat=True)
+    return roles_allow(held=held, allowed=roles_for(Action.API_ACCESS_MANAGE))
+
+
+def _principal(*, institution: Institution, role: str, maker) -> ApiPrincipal:
+    if not maker_may_manage(institution=institution, maker=maker):
+        raise MakerNoLongerAdmin(
+            f"The token is not valid: whoever made it is no longer an administrator of {institution.name}. "
+            "An administrator must make a new one."
+        )
+    return ApiPrincipal(institution=institution, role=role, actor=maker)
+
+
 def api_token_authenticate(raw: str) -> ApiPrincipal | None:
-    """The principal of a live API token (None when unknown, revoked or expired)."""
+    """The principal of a live API token (None when unknown, revoked or expired; `MakerNoLongerAdmin`)."""
     now = timezone.now()
     token = (
         ApiToken.objects.select_related("institution", "created_by")
@@ -109,9 +143,10 @@ def api_token_authenticate(raw: str) -> ApiPrincipal | None:
     )
     if token is None:
         return None
+    principal = _principal(institution=token.institution, role=token.role, maker=token.created_by)
     if token.last_used_at is None or token.last_used_at < now - LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return ApiPrincipal(institution=token.institution, role=token.role, actor=token.created_by)
+    return principal
 
 
 # --- OAuth 2.0 client credentials --------------------------------------------------------------------
@@ -186,7 +221,7 @@ def client_token_authenticate(raw: str) -> ApiPrincipal | None:
     client = getattr(access_token.application, "institution_client", None)
     if client is None:
         return None
-    return ApiPrincipal(institution=client.institution, role=client.role, actor=client.created_by)
+    return _principal(institution=client.institution, role=client.role, maker=client.created_by)
 
 
 class PortalApiAuthentication(authentication.BaseAuthentication):

@@ -70,7 +70,7 @@ def test_a_learner_allows_a_client_and_it_gets_tokens_with_the_scope_they_allowe
     assert token.token == "", "only the token's hash is stored"
 
 
-def test_the_token_is_a_learners_and_client_credentials_tokens_have_no_user(learner, institution):
+def test_the_token_is_a_learners_and_client_credentials_tokens_have_no_user(learner, institution, admin_user):
     learner_body = learner_token(learner, scope=READ)
     assert get_access_token_model().objects.get(user=learner).scope == READ
 
@@ -80,7 +80,9 @@ def test_the_token_is_a_learners_and_client_credentials_tokens_have_no_user(lear
     )
     secret = system.client_secret
     system.save()
-    InstitutionClient.objects.create(application=system, institution=institution, role="registrar")
+    InstitutionClient.objects.create(
+        application=system, institution=institution, role="registrar", created_by=admin_user
+    )
     response = Client().post(
         reverse("oauth:token"),
         {"grant_type": "client_credentials"},

@@ -131,6 +131,67 @@ def test_a_removed_clients_tokens_stop_working(access, admin_user):
     assert_unauthenticated(get(access["client_access_token"]))
 
 
+def _second_admin(institution):
+    from institutions.services import membership_grant
+    from tests.factories import UserFactory
+
+    other = UserFactory()
+    membership_grant(user=other, institution=institution, role=Role.ADMIN)
+    return other
+
+
+@pytest.mark.parametrize("secret", ["admin_secret", "registrar_secret", "client_access_token"])
+def test_tokens_and_clients_stop_working_when_their_maker_leaves_the_institution(
+    access, institution, admin_user, secret
+):
+    """Whoever made a token saw its secret: once they no longer administer the institution, it is dead."""
+    from institutions.services import member_remove
+
+    member_remove(institution=institution, user=admin_user, actor=_second_admin(institution))
+
+    message = assert_unauthenticated(get(access[secret]))
+    assert "no longer an administrator" in message and institution.name in message
+
+
+def test_tokens_stop_working_when_their_maker_is_no_longer_an_admin_or_is_deactivated(
+    access, institution, admin_user
+):
+    from institutions.services import member_roles_set
+
+    member_roles_set(institution=institution, user=admin_user, roles={Role.REGISTRAR},
+                     actor=_second_admin(institution))  # fmt: skip
+    assert_unauthenticated(get(access["registrar_secret"]))
+
+    member_roles_set(institution=institution, user=admin_user, roles={Role.ADMIN}, actor=None)
+    assert get(access["registrar_secret"]).status_code == 200  # an admin again: it works again
+
+    admin_user.is_active = False
+    admin_user.save(update_fields=["is_active"])
+    assert_unauthenticated(get(access["registrar_secret"]))
+    assert_unauthenticated(get(access["client_access_token"]))
+
+
+def test_the_token_endpoint_gives_no_access_token_to_a_client_whose_maker_left(access, institution, admin_user):
+    from institutions.services import member_remove
+
+    member_remove(institution=institution, user=admin_user, actor=_second_admin(institution))
+    application = access["client"].application
+    basic = base64.b64encode(f"{application.client_id}:{access['client_secret']}".encode()).decode()
+
+    refused = Client().post(
+        reverse("oauth:token"), {"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}
+    )
+
+    assert refused.status_code == 400 and refused.json()["error"] == "unauthorized_client", refused.content
+
+
+def test_a_token_whose_makers_account_is_deleted_is_refused(access, admin_user):
+    admin_user.delete()
+
+    assert_unauthenticated(get(access["registrar_secret"]))
+    assert_unauthenticated(get(access["client_access_token"]))
+
+
 def test_a_learners_oauth_token_is_refused(access, student_user):
     application = get_application_model().objects.create(
         name="A wallet", client_type="confidential", authorization_grant_type="authorization-code",

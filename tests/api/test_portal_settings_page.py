@@ -132,3 +132,26 @@ def test_an_admin_of_another_institution_cannot_revoke_this_ones_token(
 
     assert response.status_code == 404
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+
+
+def test_the_page_says_which_tokens_and_clients_stopped_working_because_their_maker_left(
+    client, institution, admin_user, registrar_user
+):
+    from api import tokens
+    from institutions.models import Role
+    from institutions.services import member_remove, membership_grant
+
+    tokens.api_token_create(institution=institution, role=Role.REGISTRAR, name="Kept script", actor=admin_user)
+    tokens.api_token_create(institution=institution, role=Role.REGISTRAR, name="Left script", actor=registrar_user)
+    tokens.institution_client_create(institution=institution, role=Role.REGISTRAR, name="Left LMS",
+                                     actor=registrar_user)  # fmt: skip
+    membership_grant(user=registrar_user, institution=institution, role=Role.ADMIN)
+    client.force_login(admin_user)
+    assert "Not working" not in client.get(page(institution)).content.decode()
+
+    member_remove(institution=institution, user=registrar_user, actor=admin_user)
+
+    body = client.get(page(institution)).content.decode()
+    rows = {row.split("<td>", 2)[1].split("<", 1)[0]: row for row in body.split("<tr>")[1:] if "<td>" in row}
+    assert "Not working" in rows["Left script"] and "Not working" in rows["Left LMS"]
+    assert "Not working" not in rows["Kept script"]
