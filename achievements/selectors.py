@@ -197,7 +197,7 @@ def primary_result_description(*, version: AchievementVersion) -> ResultDescript
 
 def evidence_for_file_url(*, evidence_id, file_name: str) -> Evidence | None:
     """The evidence whose file's capability URL this is: its random id and the file's own name."""
-    evidence = Evidence.objects.filter(uuid=evidence_id).exclude(file="").first()
+    evidence = Evidence.objects.select_related("award").filter(uuid=evidence_id).exclude(file="").first()
     if evidence is None or evidence.file_name != file_name:
         return None
     return evidence

@@ -473,8 +473,13 @@ def import_changes(request, run_id):
 
 @require_GET
 def evidence_file(request, evidence_id, file_name):
-    """An evidence file, to whoever has its capability URL (the credential it supports carries it)."""
+    """An evidence file, to whoever has its capability URL (the credential it supports carries it), until
+    the award is withdrawn: then 410, as its credentials are revoked (a record in error stops showing)."""
     evidence = selectors.evidence_for_file_url(evidence_id=evidence_id, file_name=file_name)
     if evidence is None:
         raise Http404("No such evidence file.")
+    if evidence.award.withdrawn_at is not None:
+        response = render(request, "achievements/evidence_gone.html", {"award": evidence.award}, status=410)
+        response["Cache-Control"] = "private, no-store"
+        return response
     return _private_file_response(evidence.file.open("rb"), file_name=evidence.file_name)

@@ -173,6 +173,25 @@ def test_an_evidence_file_is_served_at_its_capability_url_as_an_attachment_to_an
     assert b"".join(response.streaming_content) == b"<script>alert(1)</script>"
 
 
+def test_the_evidence_of_a_withdrawn_award_is_gone_from_its_capability_url(
+    registrar, institution, course, learner, client
+):
+    """Withdrawn (recorded in error, say): the credentials carrying the URL are revoked, the file stops."""
+    from achievements.services import award_withdraw
+
+    record_award_with_evidence(registrar, institution, course, learner)
+    evidence = Evidence.objects.select_related("award").get()
+    award_withdraw(award=evidence.award, reason="Recorded for the wrong student")
+    client.logout()
+
+    response = client.get(evidence.file_url)
+
+    assert response.status_code == 410
+    body = response.content.decode()
+    assert "withdrew</strong> the award" in body and "<script>" not in body
+    assert response["Cache-Control"] == "private, no-store"
+
+
 def test_an_evidence_file_is_not_at_its_storage_path_nor_under_another_name(
     registrar, institution, course, learner, client
 ):
