@@ -29,7 +29,6 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework import authentication, exceptions
 
 from institutions.models import Institution, Membership, Role
-from institutions.permissions import roles_allow
 from institutions.services import audit_record
 
 from .models import ApiToken, InstitutionClient
@@ -99,7 +98,8 @@ def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
 
 
 def api_managers_of(*, institution: Institution) -> set[int]:
-    """The ids of the active accounts whose tokens and clients work (`maker_may_manage`), in one query."""
+    """The ids of the active accounts that may manage the institution's API access: the makers whose
+    tokens and clients work."""
     return set(
         Membership.objects.filter(
             institution=institution, role__in=roles_for(Action.API_ACCESS_MANAGE), user__is_active=True
@@ -117,10 +117,7 @@ class MakerNoLongerAdmin(exceptions.AuthenticationFailed):
 
 def maker_may_manage(*, institution: Institution, maker) -> bool:
     """Whether the maker of a token or client is an active account that may still manage API access."""
-    if maker is None or not maker.is_active:
-        return False
-    held = Membership.objects.filter(user=maker, institution=institution).values_list("role", flat=True)
-    return roles_allow(held=held, allowed=roles_for(Action.API_ACCESS_MANAGE))
+    return maker is not None and maker.is_active and maker.pk in api_managers_of(institution=institution)
 
 
 def _principal(*, institution: Institution, role: str, maker) -> ApiPrincipal:
