@@ -171,7 +171,9 @@ def test_tokens_stop_working_when_their_maker_is_no_longer_an_admin_or_is_deacti
     assert_unauthenticated(get(access["client_access_token"]))
 
 
-def test_the_token_endpoint_gives_no_access_token_to_a_client_whose_maker_left(access, institution, admin_user):
+def test_the_token_endpoint_gives_no_access_token_to_a_client_whose_maker_left(
+    access, institution, admin_user
+):
     from institutions.services import member_remove
 
     member_remove(institution=institution, user=admin_user, actor=_second_admin(institution))
@@ -179,7 +181,9 @@ def test_the_token_endpoint_gives_no_access_token_to_a_client_whose_maker_left(a
     basic = base64.b64encode(f"{application.client_id}:{access['client_secret']}".encode()).decode()
 
     refused = Client().post(
-        reverse("oauth:token"), {"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}
+        reverse("oauth:token"),
+        {"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
     )
 
     assert refused.status_code == 400 and refused.json()["error"] == "unauthorized_client", refused.content

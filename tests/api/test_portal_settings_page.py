@@ -141,8 +141,12 @@ def test_the_page_says_which_tokens_and_clients_stopped_working_because_their_ma
     from institutions.models import Role
     from institutions.services import member_remove, membership_grant
 
-    tokens.api_token_create(institution=institution, role=Role.REGISTRAR, name="Kept script", actor=admin_user)
-    tokens.api_token_create(institution=institution, role=Role.REGISTRAR, name="Left script", actor=registrar_user)
+    tokens.api_token_create(
+        institution=institution, role=Role.REGISTRAR, name="Kept script", actor=admin_user
+    )
+    tokens.api_token_create(
+        institution=institution, role=Role.REGISTRAR, name="Left script", actor=registrar_user
+    )
     tokens.institution_client_create(institution=institution, role=Role.REGISTRAR, name="Left LMS",
                                      actor=registrar_user)  # fmt: skip
     membership_grant(user=registrar_user, institution=institution, role=Role.ADMIN)
