@@ -102,7 +102,7 @@ def test_the_form_shows_what_is_wrong_and_saves_nothing(registrar, institution, 
     response = registrar.post(catalog_url(institution, "new"), achievement_post(**overrides))
     assert response.status_code == 400
     html = response.content.decode()
-    assert f'id="id_{field}-errors"' in html
+    assert f'id="id_{field}_error"' in html
     assert message in html
     assert "The achievement was not saved" in html
     assert not Achievement.objects.filter(institution=institution).exists()

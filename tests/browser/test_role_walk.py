@@ -13,6 +13,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import DEMO_PASSWORD, DEMO_STUDENT, assert_accessible, screenshot
 
@@ -245,7 +246,15 @@ def test_the_registrar_lands_on_the_records_desk(logged_in_page, portal):
     walk.visit("learner", learner)
     walk.visit("imports", f"/institutions/{SLUG}/imports/")
     walk.visit("issuance", f"/institutions/{SLUG}/issuance/")
+    walk.visit("catalog-new", f"/institutions/{SLUG}/catalog/new")
+    registrar.get_by_role("button", name="Save").click()
+    registrar.wait_for_load_state("load")
+    walk.visit("catalog-new-errors")
     walk.check()
+    # A field's error is read as its description, not as part of its name.
+    name = registrar.locator("#id_name")
+    expect(name).to_have_accessible_name("Name")
+    expect(name).to_have_accessible_description(re.compile("required", re.IGNORECASE))
 
 
 def test_the_admin_lands_on_the_institution_health(logged_in_page, portal):
