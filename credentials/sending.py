@@ -27,6 +27,18 @@ def retry_on(*errors: type[Exception]) -> dict:
     }
 
 
+# A bulk job's work (its credentials, its CLRs and their PDFs) is sent at the lowest priority. On Redis
+# a worker takes every message of a higher priority first, whichever of its queues it is on, so what
+# people do during an end-of-term batch (a revocation, a claim, a share's record, a download) does not
+# wait behind half an hour of it. Redis counts 0 as the highest; a message sent without one is 0.
+BULK_PRIORITY = 9
+
+
+def priority(*, bulk: bool) -> dict:
+    """The `apply_async` options of work that is a bulk job's (`bulk`) or somebody's request."""
+    return {"priority": BULK_PRIORITY} if bulk else {}
+
+
 # The names of the tasks of the current `sends_deferred()` block that were not sent.
 _deferred: ContextVar[list[str] | None] = ContextVar("credentials_deferred_sends", default=None)
 

@@ -123,27 +123,31 @@ def _credentials_for_awards(
     return [existing[award.pk] for award in awards], created
 
 
-def _enqueue_signing(credential_ids: list, *, kind: str = CredentialKind.ACHIEVEMENT) -> None:
-    """Send the credentials to the workers once the transaction commits.
+def _enqueue_signing(
+    credential_ids: list, *, kind: str = CredentialKind.ACHIEVEMENT, bulk: bool = False
+) -> None:
+    """Send the credentials to the workers once the transaction commits; a bulk job's (`bulk`) after
+    everyone else's (`sending.BULK_PRIORITY`).
 
     Never fails the caller: with the broker unreachable the rows stay queued, `sending.sends_deferred`
     records it (for the page to say so), and `queued_work_resend` sends them when the broker is back.
     """
-    from .sending import sends_deferred
+    from .sending import priority, sends_deferred
     from .tasks import sign_clr, sign_credentials
 
     ids = [str(credential_id) for credential_id in credential_ids]
     if not ids:
         return
+    options = priority(bulk=bulk)
 
     def send():
         with sends_deferred():
             if kind == CredentialKind.CLR:
                 for credential_id in ids:
-                    sign_clr.delay(credential_id)
+                    sign_clr.apply_async((credential_id,), **options)
                 return
             for start in range(0, len(ids), SIGNING_CHUNK):
-                sign_credentials.delay(ids[start : start + SIGNING_CHUNK])
+                sign_credentials.apply_async((ids[start : start + SIGNING_CHUNK],), **options)
 
     transaction.on_commit(send)
 
@@ -198,7 +202,7 @@ def clr_issue(
         )
     nested, created = _credentials_for_awards(institution=learner.institution, awards=chosen, job=job)
     if created:
-        _enqueue_signing([credential.id for credential in created])
+        _enqueue_signing([credential.id for credential in created], bulk=job is not None)
     nested = _valid(nested)
     if not nested:
         raise ValidationError(
@@ -237,7 +241,7 @@ def clr_issue(
     audit_record(
         actor=actor, action="clr.queued", institution=learner.institution, target=str(clr.id), partial=partial
     )
-    _enqueue_signing([clr.id], kind=CredentialKind.CLR)
+    _enqueue_signing([clr.id], kind=CredentialKind.CLR, bulk=job is not None)
     return clr
 
 
@@ -251,7 +255,7 @@ def _clrs_issue(*, institution: Institution, learner_ids: list[int], job: Issuan
         awards_of[award.learner_id].append(award)
     all_awards = [award for learner_id in learner_ids for award in awards_of[learner_id]]
     nested, created = _credentials_for_awards(institution=institution, awards=all_awards, job=job)
-    _enqueue_signing([credential.id for credential in created])
+    _enqueue_signing([credential.id for credential in created], bulk=True)
     nested_of: dict[int, list[IssuedCredential]] = defaultdict(list)
     for credential in _valid(nested):
         nested_of[credential.learner_id].append(credential)
@@ -300,7 +304,7 @@ def _clrs_issue(*, institution: Institution, learner_ids: list[int], job: Issuan
         )
         for clr in clrs
     )  # fmt: skip
-    _enqueue_signing([clr.id for clr in clrs], kind=CredentialKind.CLR)
+    _enqueue_signing([clr.id for clr in clrs], kind=CredentialKind.CLR, bulk=True)
     return len(clrs)
 
 
@@ -347,7 +351,7 @@ def bulk_issue(
         .order_by("learner_id", "pk")
     )
     _credentials, created = _credentials_for_awards(institution=institution, awards=awards, job=job)
-    _enqueue_signing([credential.id for credential in created])
+    _enqueue_signing([credential.id for credential in created], bulk=True)
     if with_clrs:
         learner_ids = sorted({award.learner_id for award in awards})
         for start in range(0, len(learner_ids), BULK_CLR_BATCH):
@@ -536,15 +540,16 @@ def clr_sign(*, credential_id) -> IssuedCredential | None:
     if not _store([(clr, ok)]):
         return IssuedCredential.objects.get(pk=clr.pk)
     if ok:
-        _enqueue_companion_pdf(clr.pk)
+        _enqueue_companion_pdf(clr.pk, bulk=clr.job_id is not None)
     return clr
 
 
 # --- the PDF companion (credentials.companion) ------------------------------------------------------
 
 
-def _enqueue_companion_pdf(credential_id) -> None:
-    """Render the credential's PDF companion in a worker once its signed row is committed.
+def _enqueue_companion_pdf(credential_id, *, bulk: bool = False) -> None:
+    """Render the credential's PDF companion in a worker once its signed row is committed (a bulk job's
+    after everyone else's work).
 
     Never fails the caller: with the broker unreachable the PDF is rendered when first asked for
     (`companion_pdf_store` renders whatever is missing).
@@ -552,10 +557,11 @@ def _enqueue_companion_pdf(credential_id) -> None:
     from kombu.exceptions import OperationalError as BrokerUnreachable
 
     from .companion_tasks import render_companion_pdf
+    from .sending import priority
 
     def send():
         try:
-            render_companion_pdf.delay(str(credential_id))
+            render_companion_pdf.apply_async((str(credential_id),), **priority(bulk=bulk))
         except BrokerUnreachable as exc:
             logger.warning("broker unreachable, PDF of credential %s not rendered: %s", credential_id, exc)
 
@@ -581,8 +587,8 @@ def job_retry_failed(*, job: IssuanceJob, actor=None) -> int:
         state=IssuanceJob.State.RUNNING,
         finished_at=None,
     )
-    _enqueue_signing([c.id for c in failed if c.kind == CredentialKind.ACHIEVEMENT])
-    _enqueue_signing([c.id for c in failed if c.kind == CredentialKind.CLR], kind=CredentialKind.CLR)
+    for kind in (CredentialKind.ACHIEVEMENT, CredentialKind.CLR):
+        _enqueue_signing([c.id for c in failed if c.kind == kind], kind=kind, bulk=True)
     audit_record(
         actor=actor,
         action="issuance_job.retried",
@@ -599,8 +605,6 @@ def job_requeue_stalled(*, job: IssuanceJob) -> int:
 
     Harmless when they are in fact being signed or rendered: both are idempotent.
     """
-    from .companion_tasks import render_companion_pdf
-
     queued = job.credentials.filter(state=CredentialState.QUEUED)
     achievement_ids = list(queued.filter(kind=CredentialKind.ACHIEVEMENT).values_list("pk", flat=True))
     clr_ids = list(queued.filter(kind=CredentialKind.CLR).values_list("pk", flat=True))
@@ -610,10 +614,10 @@ def job_requeue_stalled(*, job: IssuanceJob) -> int:
         .values_list("pk", flat=True)
     )
     with transaction.atomic():
-        _enqueue_signing(achievement_ids)
-        _enqueue_signing(clr_ids, kind=CredentialKind.CLR)
+        _enqueue_signing(achievement_ids, bulk=True)
+        _enqueue_signing(clr_ids, kind=CredentialKind.CLR, bulk=True)
         for credential_id in unrendered:
-            transaction.on_commit(lambda pk=credential_id: render_companion_pdf.delay(str(pk)))
+            _enqueue_companion_pdf(credential_id, bulk=True)
     return len(achievement_ids) + len(clr_ids) + len(unrendered)
 
 
@@ -656,7 +660,6 @@ def queued_work_resend(
 
     Returns how many of each were sent (or left to the next run when the broker is still down).
     """
-    from .companion_tasks import render_companion_pdf
     from .sending import sends_deferred
     from .tasks import publish_status_list
 
@@ -668,7 +671,7 @@ def queued_work_resend(
         IssuedCredential.objects.filter(state=CredentialState.QUEUED, updated_at__lt=cutoff)
         .filter(~Exists(job_signing))
         .order_by("created_at", "pk")
-        .values_list("pk", "kind")[:limit]
+        .values_list("pk", "kind", "job_id")[:limit]
     )
     unsigned_lists = list(
         StatusList.objects.filter(updated_at__lt=cutoff)
@@ -687,15 +690,17 @@ def queued_work_resend(
         .filter(signed_at__lt=cutoff, signed_at__gte=timezone.now() - COMPANION_SWEEP_WINDOW)
         .filter(~Exists(job_busy))
         .order_by("signed_at", "pk")
-        .values_list("pk", flat=True)[:pdf_limit]
+        .values_list("pk", "job_id")[:pdf_limit]
     )
     with sends_deferred() as deferred, transaction.atomic():
-        _enqueue_signing([pk for pk, kind in waiting if kind == CredentialKind.ACHIEVEMENT])
-        _enqueue_signing([pk for pk, kind in waiting if kind == CredentialKind.CLR], kind=CredentialKind.CLR)
+        for bulk in (False, True):  # a job's work after everyone else's, as when it was first sent
+            for kind in (CredentialKind.ACHIEVEMENT, CredentialKind.CLR):
+                ids = [pk for pk, of_kind, job in waiting if of_kind == kind and (job is not None) == bulk]
+                _enqueue_signing(ids, kind=kind, bulk=bulk)
         for status_list_id in unsigned_lists:
             transaction.on_commit(lambda pk=status_list_id: publish_status_list.delay(pk))
-        for credential_id in unrendered:
-            transaction.on_commit(lambda pk=credential_id: render_companion_pdf.delay(str(pk)))
+        for credential_id, job_id in unrendered:
+            _enqueue_companion_pdf(credential_id, bulk=job_id is not None)
     if waiting or unsigned_lists or unrendered:
         logger.warning(
             "sweep: %d queued credential(s), %d unsigned status list(s) and %d missing PDF companion(s) "

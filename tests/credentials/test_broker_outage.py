@@ -18,6 +18,7 @@ from credentials.models import CredentialKind, CredentialState, IssuanceJob, Iss
 from tests.e2e.conftest import _reset_celery_connections
 from tests.factories import LearnerFactory, make_achievement
 from tests.processes import free_port
+from tests.sends import keep_instead_of_sending
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -229,8 +230,10 @@ def test_the_sweep_leaves_fresh_work_and_a_job_that_is_still_signing_alone(
     job = services.bulk_issue(institution=institution, selection=services.Selection())
     broker.back()
     sent = []
-    monkeypatch.setattr(tasks.sign_credentials, "delay", lambda ids: sent.append(ids))
-    monkeypatch.setattr(tasks.sign_clr, "delay", lambda credential_id: sent.append([credential_id]))
+    keep_instead_of_sending(monkeypatch, tasks.sign_credentials, lambda ids, options: sent.append(ids))
+    keep_instead_of_sending(
+        monkeypatch, tasks.sign_clr, lambda credential_id, options: sent.append([credential_id])
+    )
 
     settings.PORTAL_RESEND_QUEUED_AFTER = 120
     assert services.queued_work_resend()["credentials"] == 0  # queued just now: on their way

@@ -9,13 +9,16 @@ from django.urls import reverse
 
 from credentials import companion, companion_store, companion_tasks, services, tasks
 from credentials.models import CredentialKind, IssuanceJob, IssuedCredential
+from tests.sends import keep_instead_of_sending
 
 
 @pytest.fixture
 def renders_sent(monkeypatch) -> list[str]:
     sent: list[str] = []
-    monkeypatch.setattr(
-        companion_tasks.render_companion_pdf, "delay", lambda credential_id: sent.append(credential_id)
+    keep_instead_of_sending(
+        monkeypatch,
+        companion_tasks.render_companion_pdf,
+        lambda credential_id, options: sent.append(credential_id),
     )
     return sent
 
@@ -131,12 +134,12 @@ def test_a_clr_that_fails_to_sign_is_not_waited_for(awards, institution, renders
 
     monkeypatch.undo()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
+        keep_instead_of_sending(
+            patch,
             companion_tasks.render_companion_pdf,
-            "delay",
-            lambda credential_id: renders_sent.append(credential_id),
+            lambda credential_id, options: renders_sent.append(credential_id),
         )
-        patch.setattr(tasks.sign_clr, "delay", lambda credential_id: None)
+        keep_instead_of_sending(patch, tasks.sign_clr, lambda credential_id, options: None)
         services.job_retry_failed(job=job)
     job.refresh_from_db()
     assert (job.pdfs_expected, job.state) == (1, IssuanceJob.State.RUNNING)

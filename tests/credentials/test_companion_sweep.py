@@ -19,6 +19,7 @@ from credentials import companion, companion_tasks, services, tasks
 from credentials.models import CredentialKind, CredentialState, IssuedCredential
 from tests.credentials.test_broker_outage import broker  # noqa: F401  (the unreachable broker)
 from tests.factories import LearnerFactory
+from tests.sends import keep_instead_of_sending
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,8 +37,10 @@ def attachments_of(credential: IssuedCredential) -> dict[str, list[bytes]]:
 def renders_sent(monkeypatch) -> list[str]:
     """The ids the sweep (or signing) sends to be rendered, instead of rendering them."""
     sent: list[str] = []
-    monkeypatch.setattr(
-        companion_tasks.render_companion_pdf, "delay", lambda credential_id: sent.append(credential_id)
+    keep_instead_of_sending(
+        monkeypatch,
+        companion_tasks.render_companion_pdf,
+        lambda credential_id, options: sent.append(credential_id),
     )
     return sent
 

@@ -7,6 +7,7 @@ from achievements.services import award_withdraw
 from credentials import services
 from credentials.models import CredentialKind, CredentialState, IssuanceJob, IssuedCredential
 from credentials.verification import credential_verify
+from tests.sends import keep_instead_of_sending
 from vc.schema import validate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -232,8 +233,8 @@ def test_a_job_whose_worker_died_is_resumed_by_the_periodic_task_and_a_busy_one_
     from credentials import tasks
 
     lost = []
-    monkeypatch.setattr(tasks.sign_credentials, "delay", lambda *args: lost.append(args))
-    monkeypatch.setattr(tasks.sign_clr, "delay", lambda *args: lost.append(args))
+    for task in (tasks.sign_credentials, tasks.sign_clr):
+        keep_instead_of_sending(monkeypatch, task, lambda ids, options: lost.append(ids))
     job = services.bulk_issue(institution=institution, selection=services.Selection(term="Fall 2020"))
     monkeypatch.undo()
     assert lost
@@ -244,3 +245,37 @@ def test_a_job_whose_worker_died_is_resumed_by_the_periodic_task_and_a_busy_one_
     job.refresh_from_db()
     assert (job.signed, job.state) == (job.total, IssuanceJob.State.DONE)
     assert tasks.resume_stalled_jobs.delay().get() == 0  # done jobs are left alone
+
+
+def test_a_bulk_jobs_work_is_sent_after_everyone_elses(
+    awards, learner, institution, monkeypatch, django_capture_on_commit_callbacks
+):
+    from credentials import companion_tasks, tasks
+    from credentials.sending import BULK_PRIORITY
+
+    sent = []
+    for task in (tasks.sign_credentials, tasks.sign_clr, companion_tasks.render_companion_pdf):
+        keep_instead_of_sending(
+            monkeypatch,
+            task,
+            lambda first, options, name=task.name: sent.append((name, options.get("priority"))),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.bulk_issue(institution=institution, selection=services.Selection())
+    services.credentials_sign(credential_ids=list(job.credentials.values_list("pk", flat=True)))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.clr_sign(credential_id=job.credentials.get(kind=CredentialKind.CLR).pk)
+    # The job's credentials, its CLR and the CLR's PDF: at the lowest priority, behind everything else.
+    assert {name.rsplit(".", 1)[1] for name, _ in sent} == {
+        "sign_credentials",
+        "sign_clr",
+        "render_companion_pdf",
+    }
+    assert {priority for _, priority in sent} == {BULK_PRIORITY}
+
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        chosen = services.clr_issue(learner=learner, awards=awards[:2])  # a share's record, say
+    with django_capture_on_commit_callbacks(execute=True):
+        services.clr_sign(credential_id=chosen.pk)
+    assert sent == [("credentials.tasks.sign_clr", None), ("credentials.tasks.render_companion_pdf", None)]

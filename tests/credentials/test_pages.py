@@ -8,6 +8,7 @@ from credentials import services
 from credentials.models import CredentialKind, IssuanceJob, IssuedCredential
 from institutions.models import Role
 from tests.factories import MembershipFactory
+from tests.sends import keep_instead_of_sending
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -168,8 +169,8 @@ def test_a_stalled_job_can_be_resent_to_the_workers_and_completes_once(
 
     # The first messages are lost, as when the worker holding them dies.
     lost = []
-    monkeypatch.setattr(tasks.sign_credentials, "delay", lambda *args: lost.append(args))
-    monkeypatch.setattr(tasks.sign_clr, "delay", lambda *args: lost.append(args))
+    for task in (tasks.sign_credentials, tasks.sign_clr):
+        keep_instead_of_sending(monkeypatch, task, lambda ids, options: lost.append(ids))
     job = services.bulk_issue(institution=institution, selection=services.Selection(term="Fall 2020"))
     job.refresh_from_db()
     assert lost and job.is_running and job.signed == 0
