@@ -103,26 +103,24 @@ def test_an_institution_clients_access_token_gets_in_and_an_expired_one_does_not
     assert_unauthenticated(get(access["client_access_token"]))
 
 
-def test_a_client_gets_its_access_token_from_the_token_endpoint_and_calls_the_api(access):
-    """The client credentials grant end to end: HTTP Basic with the id and secret shown once."""
-    application = access["client"].application
-    basic = base64.b64encode(f"{application.client_id}:{access['client_secret']}".encode()).decode()
-
-    issued = Client().post(
+def _client_credentials_grant(access, *, secret: str | None = None):
+    """The token endpoint's answer to the client credentials grant, with HTTP Basic as the client."""
+    client_id, secret = access["client"].application.client_id, secret or access["client_secret"]
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return Client().post(
         reverse("oauth:token"),
         {"grant_type": "client_credentials"},
         headers={"Authorization": f"Basic {basic}"},
     )
 
+
+def test_a_client_gets_its_access_token_from_the_token_endpoint_and_calls_the_api(access):
+    """The client credentials grant end to end: HTTP Basic with the id and secret shown once."""
+    issued = _client_credentials_grant(access)
+
     assert issued.status_code == 200, issued.content
     assert get(issued.json()["access_token"]).status_code == 200
-    wrong = base64.b64encode(f"{application.client_id}:not-the-secret".encode()).decode()
-    refused = Client().post(
-        reverse("oauth:token"),
-        {"grant_type": "client_credentials"},
-        headers={"Authorization": f"Basic {wrong}"},
-    )
-    assert refused.status_code == 401
+    assert _client_credentials_grant(access, secret="not-the-secret").status_code == 401
 
 
 def test_a_removed_clients_tokens_stop_working(access, admin_user):
@@ -177,14 +175,7 @@ def test_the_token_endpoint_gives_no_access_token_to_a_client_whose_maker_left(
     from institutions.services import member_remove
 
     member_remove(institution=institution, user=admin_user, actor=_second_admin(institution))
-    application = access["client"].application
-    basic = base64.b64encode(f"{application.client_id}:{access['client_secret']}".encode()).decode()
-
-    refused = Client().post(
-        reverse("oauth:token"),
-        {"grant_type": "client_credentials"},
-        headers={"Authorization": f"Basic {basic}"},
-    )
+    refused = _client_credentials_grant(access)
 
     assert refused.status_code == 400 and refused.json()["error"] == "unauthorized_client", refused.content
 
