@@ -4,6 +4,7 @@ import pytest
 
 from achievements.services import association_create, award_create
 from tests.factories import LearnerFactory, make_achievement
+from tests.sends import keep_instead_of_sending
 
 
 @pytest.fixture
@@ -49,3 +50,15 @@ def awards(learner, catalog):
             )
         )
     return made
+
+
+@pytest.fixture
+def renders_sent(monkeypatch) -> list[str]:
+    """The ids sent to be rendered as PDF companions (by signing or the sweep), kept instead of rendered."""
+    from credentials.companion_tasks import render_companion_pdf
+
+    sent: list[str] = []
+    keep_instead_of_sending(
+        monkeypatch, render_companion_pdf, lambda credential_id, options: sent.append(credential_id)
+    )
+    return sent

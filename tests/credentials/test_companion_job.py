@@ -13,17 +13,6 @@ from tests.sends import keep_instead_of_sending
 
 
 @pytest.fixture
-def renders_sent(monkeypatch) -> list[str]:
-    sent: list[str] = []
-    keep_instead_of_sending(
-        monkeypatch,
-        companion_tasks.render_companion_pdf,
-        lambda credential_id, options: sent.append(credential_id),
-    )
-    return sent
-
-
-@pytest.fixture
 def signed_job(awards, institution, renders_sent, django_capture_on_commit_callbacks) -> IssuanceJob:
     """A bulk job of every award and the learner's CLR, signed; its PDF render sent, not yet run."""
     with django_capture_on_commit_callbacks(execute=True):

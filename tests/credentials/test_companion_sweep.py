@@ -15,11 +15,10 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from achievements.services import award_create
-from credentials import companion, companion_tasks, services, tasks
+from credentials import companion, services, tasks
 from credentials.models import CredentialKind, CredentialState, IssuedCredential
 from tests.credentials.test_broker_outage import broker  # noqa: F401  (the unreachable broker)
 from tests.factories import LearnerFactory
-from tests.sends import keep_instead_of_sending
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,18 +30,6 @@ def stored_pdfs(settings) -> list:
 def attachments_of(credential: IssuedCredential) -> dict[str, list[bytes]]:
     with credential.pdf.open("rb") as handle:
         return PdfReader(io.BytesIO(handle.read())).attachments
-
-
-@pytest.fixture
-def renders_sent(monkeypatch) -> list[str]:
-    """The ids the sweep (or signing) sends to be rendered, instead of rendering them."""
-    sent: list[str] = []
-    keep_instead_of_sending(
-        monkeypatch,
-        companion_tasks.render_companion_pdf,
-        lambda credential_id, options: sent.append(credential_id),
-    )
-    return sent
 
 
 def signed_clrs(institution, catalog, count: int) -> list[IssuedCredential]:
