@@ -1,5 +1,9 @@
 # CLR Portal — `make run` sets everything up and runs the portal; `make test` runs the tests.
-PYTHON ?= python3
+# The interpreter .venv is made from (scripts/pick-python: the distribution's optimized build first),
+# looked for once, and only when .venv is (re)installed.
+ifeq ($(origin PYTHON),undefined)
+PYTHON = $(eval PYTHON := $(shell scripts/pick-python))$(PYTHON)
+endif
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
@@ -26,6 +30,7 @@ lint: install
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)"  # scripts/pick-python said why when it found none
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "CLR Portal needs Python 3.11 or newer"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -40,6 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.machine import describe  # noqa: E402
+
 BIN = Path(sys.executable).parent
 
 TARGET_ACHIEVEMENTS_PER_SECOND = 300
@@ -178,7 +180,7 @@ def main() -> int:
         return _child(args)
 
     load = os.getloadavg()[0]
-    print(f"Issuance benchmark: 2 worker processes on {os.cpu_count()} cores (load average {load:.2f})")
+    print(f"Issuance benchmark: 2 worker processes on {describe()}, load average {load:.2f}")
     results = {}
     if args.only in (None, "pg"):
         if _reachable("127.0.0.1", 5432) and _reachable("127.0.0.1", 6379):

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.django_setup import setup_django  # noqa: E402
+from bench.machine import describe  # noqa: E402
 
 TARGET_TRANSCRIPT_MS = 300.0
 TARGET_RSS_MB = 120.0
@@ -208,6 +209,7 @@ def _measure(args) -> int:
     before = _rss_mb()
     pages = len(PdfReader(io.BytesIO(companion_pdf(clr))).pages)
     print(f"PDF companion benchmark: {args.repeat} renders each, after one warm-up, in a fresh process")
+    print(f"  on {describe()}")
     for label, credential, target in (
         ("certificate, 1 page", certificate, None),
         (f"transcript, 40 courses, {pages} pages", clr, TARGET_TRANSCRIPT_MS),

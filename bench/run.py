@@ -8,6 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.machine import describe
+
 HERE = Path(__file__).resolve().parent
 # Scripts run once more with these arguments (in a process of their own): the import's peak memory is
 # measured apart from its speed, each size in a fresh process.
@@ -18,6 +21,7 @@ def main() -> int:
     scripts = sorted(path for path in HERE.glob("*_bench.py"))
     only = set(sys.argv[1:])
     failed = []
+    print(f"make bench on {describe()}", flush=True)
     for script in scripts:
         if only and script.stem not in only and script.stem.removesuffix("_bench") not in only:
             continue
