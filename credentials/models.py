@@ -263,3 +263,23 @@ class IssuedCredential(models.Model):
     @property
     def name(self) -> str:
         return (self.document or {}).get("name", "")
+
+
+class NestedExpansion(models.Model):
+    """A signed credential's JSON-LD expansion as a CLR nests it (`vc.canonical.kept_expansions`), kept
+    so the learner's later CLRs, signed by whichever worker, need not expand it again: expanding the
+    nested credentials is about a quarter of signing a CLR."""
+
+    credential = models.ForeignKey(IssuedCredential, on_delete=models.CASCADE, related_name="expansions")
+    key = models.CharField(
+        max_length=64, help_text="vc's name of it: the document, where and under which contexts."
+    )
+    value = models.BinaryField(help_text="zlib-compressed JSON, as vc made it.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["credential", "key"], name="one_expansion_per_credential_and_key")
+        ]
+
+    def __str__(self):
+        return f"expansion {self.key[:12]} of {self.credential_id}"

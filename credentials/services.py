@@ -17,7 +17,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
@@ -27,10 +27,19 @@ from django.utils import timezone
 from achievements.models import Award, Learner
 from institutions.models import AuditEntry, Institution
 from institutions.services import audit_record
+from vc import canonical
 from vc.errors import VcError
 
 from . import builders
-from .models import CredentialKind, CredentialState, IssuanceJob, IssuedCredential, StatusList, StatusPurpose
+from .models import (
+    CredentialKind,
+    CredentialState,
+    IssuanceJob,
+    IssuedCredential,
+    NestedExpansion,
+    StatusList,
+    StatusPurpose,
+)
 from .signing import NoActiveKeyError, document_sign
 from .status_lists import status_bit_set, status_indexes_allocate
 
@@ -534,14 +543,49 @@ def clr_sign(*, credential_id) -> IssuedCredential | None:
         )
         ok = False
     else:
-        ok = _sign_one(
-            clr, lambda: builders.clr_credential_document(credential=clr, nested=nested, cache=cache), cache
-        )
+        with canonical.kept_expansions(_kept_expansions(nested)) as learned:
+            ok = _sign_one(
+                clr,
+                lambda: builders.clr_credential_document(credential=clr, nested=nested, cache=cache),
+                cache,
+            )
     if not _store([(clr, ok)]):
         return IssuedCredential.objects.get(pk=clr.pk)
     if ok:
+        _keep_expansions(learned, nested)
         _enqueue_companion_pdf(clr.pk, bulk=clr.job_id is not None)
     return clr
+
+
+def _kept_expansions(nested: list[IssuedCredential]) -> dict[str, bytes]:
+    """What signing earlier CLRs learned of expanding these credentials (see NestedExpansion)."""
+    rows = NestedExpansion.objects.filter(credential__in=nested).values_list("key", "value")
+    return {key: bytes(value) for key, value in rows}
+
+
+def _keep_expansions(learned: dict[str, tuple[str, bytes]], nested: list[IssuedCredential]) -> None:
+    """Keep what signing a CLR learned beside the credentials it was learned of. Only a cache: a
+    failure to write it is logged, and the next CLR learns it again."""
+    if not learned:
+        return
+    digests = {digest for digest, _value in learned.values()}
+    by_digest = {}
+    for item in nested:
+        digest = canonical.embedded_digest(item.document)
+        if digest in digests:
+            by_digest[digest] = item
+            if len(by_digest) == len(digests):
+                break
+    rows = [
+        NestedExpansion(credential=by_digest[digest], key=key, value=value)
+        for key, (digest, value) in learned.items()
+        if digest in by_digest
+    ]
+    try:
+        with transaction.atomic():
+            NestedExpansion.objects.bulk_create(rows, ignore_conflicts=True)
+    except DatabaseError as exc:
+        logger.warning("the expansions of %s nested credentials were not kept: %s", len(rows), exc)
 
 
 # --- the PDF companion (credentials.companion) ------------------------------------------------------

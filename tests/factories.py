@@ -155,3 +155,18 @@ OB2_ASSERTION = {
         "issuer": {"type": "Profile", "id": "https://redcross.example.org", "name": "Red Cross Example"},
     },
 }
+
+
+def next_term_award(learner, institution, *, code: str = "CS 201", value: str = "A-"):
+    """One more graded course for the learner, in a later term than program_transcript's."""
+    from achievements.services import award_create
+
+    course = make_achievement(institution, code, name=f"Computing {code}")
+    description = course.current_version.result_descriptions.get()
+    return award_create(
+        learner=learner,
+        achievement=course,
+        term="Spring 2024",
+        results=[{"result_description": description, "value": value}],
+        credits_earned=4,
+    )

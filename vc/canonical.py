@@ -7,12 +7,17 @@ N-Quads string; it never round-trips through N-Quads text (pyld parses N-Quads i
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
 import gc
 import hashlib
 import json
 import marshal
 import threading
 import types
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
 
 from cachetools import LRUCache
 from frozendict import frozendict
@@ -22,7 +27,7 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from vc import rdf, rdfc
 from vc.errors import ContextError, DocumentError
-from vc.loader import document_loader
+from vc.loader import CONTEXTS_DIR, document_loader
 
 
 def _unwrap(exc: BaseException) -> ContextError | None:
@@ -179,6 +184,7 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
         with _memo_lock:
             hit = _memo.get(key)
         if hit is not None:
+            _name_stably(hit[0], active_ctx, local_ctx, key[2:])
             return hit[0]
         result = super()._process_context(
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
@@ -187,6 +193,7 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
             with _memo_lock:
                 # Keep local_ctx alive with the entry so its id() cannot be reused while cached.
                 _memo[key] = (result, local_ctx)
+            _name_stably(result, active_ctx, local_ctx, key[2:])
         return result
 
     def _expand_iri(self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None):
@@ -246,11 +253,28 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
         with _embedded_lock:
             hit = _embedded.get(key)
             _embedded_counts["hits" if hit is not None else "misses"] += 1
+        kept = _kept.get()
+        kept_key = None
+        if kept is not None and "@context" in element:
+            kept_key = _kept_key(key, active_ctx, type_scoped_ctx)
         if hit is not None:
             blob, dropped, _size = hit
             for name in dropped:
                 self.on_property_dropped(name)
-            return marshal.loads(blob)  # noqa: S302 - bytes this process marshalled itself
+            expanded = marshal.loads(blob)  # noqa: S302 - bytes this process marshalled itself
+            if kept_key is not None and kept_key not in kept[0]:
+                # Remembered outside a kept_expansions block (verifying it, say): the caller keeps it too.
+                kept[1][kept_key] = (key[6].hex(), _freeze(expanded, dropped))
+            return expanded
+        thawed = _thaw(kept[0].get(kept_key)) if kept_key is not None else None
+        if thawed is not None:
+            expanded, dropped = thawed
+            for name in dropped:
+                self.on_property_dropped(name)
+            _remember(key, expanded, dropped)
+            with _embedded_lock:
+                _embedded_counts["kept"] += 1
+            return expanded
         recorded: list = []
         outer_handler = self.on_property_dropped
 
@@ -265,15 +289,22 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
             )
         finally:
             self.on_property_dropped = outer_handler
-        try:
-            # Kept serialized: compact, and loading it is a fresh copy (callers may change what they get).
-            blob = marshal.dumps(expanded)
-        except ValueError:  # something other than JSON-like data: not kept
-            return expanded
-        if len(blob) <= _EMBEDDED_MAX_BYTES // 8:  # a huge element would push out everything else
-            with _embedded_lock:
-                _embedded[key] = (blob, tuple(recorded), len(blob))
+        if _remember(key, expanded, recorded) and kept_key is not None:
+            kept[1][kept_key] = (key[6].hex(), _freeze(expanded, recorded))
         return expanded
+
+
+def _remember(key, expanded, dropped) -> bool:
+    """Keep an expansion in the process's memo; False when it cannot be kept (not JSON-like data)."""
+    try:
+        # Kept serialized: compact, and loading it is a fresh copy (callers may change what they get).
+        blob = marshal.dumps(expanded)
+    except ValueError:
+        return False
+    if len(blob) <= _EMBEDDED_MAX_BYTES // 8:  # a huge element would push out everything else
+        with _embedded_lock:
+            _embedded[key] = (blob, tuple(dropped), len(blob))
+    return True
 
 
 # --- expansion memo for embedded documents --------------------------------------------------------
@@ -301,7 +332,7 @@ EMBEDDED_MEMO_ENABLED = True
 _EMBEDDED_MAX_BYTES = 16_000_000
 _embedded: LRUCache = LRUCache(maxsize=_EMBEDDED_MAX_BYTES, getsizeof=lambda entry: entry[2])
 _embedded_lock = threading.Lock()
-_embedded_counts = {"hits": 0, "misses": 0}
+_embedded_counts = {"hits": 0, "misses": 0, "kept": 0}
 # Options of `_expand` that are objects (loader, resolver, issuer) are the same for every vc call;
 # every scalar option is part of the key.
 _SCALARS = (str, bool, int, float, type(None))
@@ -360,6 +391,123 @@ def embedded_stats() -> dict:
         return {"entries": len(_embedded), "bytes": _embedded.currsize, **_embedded_counts}
 
 
+# --- expansions kept by the caller ------------------------------------------------------------------
+#
+# The memo above lives as long as the process. A CLR nests mostly credentials signed in earlier terms,
+# each nested again in every later CLR of the learner, signed by whichever worker: their expansions
+# may be kept by the caller (the portal keeps them in its database) and handed back
+# (`kept_expansions`). A kept expansion is named by a digest of the same inputs as the memo's key, with
+# each processed context named by what made it instead of its per-process `_uuid`: the bundled contexts
+# and pyld's version, then every local context applied in turn (URLs by value, objects by their JSON)
+# with the flags it was processed with. A context reached any other way has no such name, and the
+# expansions under it are not kept. Kept values are zlib-compressed JSON; a value that does not
+# decode is expanded again.
+
+_KEPT_FORMAT = 1
+_STABLE_NAMES_SIZE = 20_000
+_stable_names: dict = {}  # processed context `_uuid` -> stable name (hex)
+_kept: contextvars.ContextVar = contextvars.ContextVar("vc_kept_expansions", default=None)
+
+
+@functools.cache
+def _stable_root() -> str:
+    """What every stable name starts from: the bundled contexts' bytes, pyld's version and this module's
+    source (its overrides of pyld take part in every expansion)."""
+    digest = hashlib.sha256(f"pyld {jsonld.__version__}|format {_KEPT_FORMAT}|".encode())
+    digest.update(Path(__file__).read_bytes())
+    for path in sorted(CONTEXTS_DIR.iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _stable_name(context) -> str | None:
+    uuid = context.get("_uuid") if isinstance(context, frozendict) else None
+    if uuid is None:
+        return None
+    name = _stable_names.get(uuid)
+    if name is None and "mappings" in context and not context["mappings"] and len(context) == 3:
+        # pyld's initial context ({_uuid, processingMode, mappings}): one per processing mode.
+        initial = f"{_stable_root()}|initial|{context.get('processingMode')}"
+        name = hashlib.sha256(initial.encode()).hexdigest()
+        _stable_names[uuid] = name
+    return name
+
+
+def _json_of_context(local_ctx) -> str | None:
+    try:
+        return json.dumps(
+            local_ctx, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_mapping_as_dict
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _mapping_as_dict(value):
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(type(value).__name__)
+
+
+def _name_stably(result, active_ctx, local_ctx, flags: tuple) -> None:
+    """Give a processed context its stable name, from the active context's and the local context's."""
+    uuid = result.get("_uuid")
+    if uuid is None or uuid in _stable_names:
+        return
+    active = _stable_name(active_ctx)
+    local = _json_of_context(local_ctx) if active is not None else None
+    if local is None:
+        return
+    if len(_stable_names) >= _STABLE_NAMES_SIZE:
+        _stable_names.clear()  # crude bound, as _iris: names are given again as contexts are used
+    _stable_names[uuid] = hashlib.sha256(f"{active}|{local}|{flags!r}".encode()).hexdigest()
+
+
+def _kept_key(memo_key: tuple, active_ctx, type_scoped_ctx) -> str | None:
+    """The stable name of a memo key: its contexts by stable name, or None when one has none."""
+    active = _stable_name(active_ctx)
+    type_scoped = _stable_name(type_scoped_ctx) if type_scoped_ctx is not None else ""
+    if active is None or type_scoped is None:
+        return None
+    _uuid, active_property, inside_list, inside_index, _scoped, scalars, digest, length = memo_key
+    stable = (active, active_property, inside_list, inside_index, type_scoped, scalars, digest.hex(), length)
+    return hashlib.sha256(repr(stable).encode()).hexdigest()
+
+
+def _freeze(expanded, dropped) -> bytes:
+    text = json.dumps([expanded, list(dropped)], ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def _thaw(value) -> tuple | None:
+    if value is None:
+        return None
+    try:
+        expanded, dropped = json.loads(zlib.decompress(value))
+    except (zlib.error, ValueError, TypeError):
+        return None
+    return expanded, dropped
+
+
+def embedded_digest(element: dict) -> str:
+    """The digest by which `kept_expansions` names the document an expansion was made of (hex)."""
+    serialized = json.dumps(element, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return hashlib.sha256(serialized.encode("utf-8")).hexdigest()
+
+
+@contextlib.contextmanager
+def kept_expansions(known: Mapping[str, bytes]):
+    """Within the block, embedded documents (nested credentials) not in the process's memo are looked up
+    in `known` (kept name -> value, as learned before) before being expanded. Yields `learned`, filled
+    with kept name -> (`embedded_digest` of the document, value) of each one expanded meanwhile, for
+    the caller to keep beside that document. The canonical N-Quads are the same with or without."""
+    learned: dict[str, tuple[str, bytes]] = {}
+    token = _kept.set((known, learned))
+    try:
+        yield learned
+    finally:
+        _kept.reset(token)
+
+
 def memo_stats() -> dict:
     """Sizes of the processed-context memo and the resolved-context cache (tests, benchmark)."""
     with _memo_lock:
@@ -378,6 +526,7 @@ def clear_caches() -> None:
         _resolved.clear()
     _iris.clear()
     _values.clear()
+    _stable_names.clear()
     clear_embedded()
 
 
@@ -385,7 +534,7 @@ def clear_embedded() -> None:
     """Forget every remembered expansion of an embedded document."""
     with _embedded_lock:
         _embedded.clear()
-        _embedded_counts.update(hits=0, misses=0)
+        _embedded_counts.update(hits=0, misses=0, kept=0)
 
 
 def is_resolved(url: str) -> bool:

@@ -9,11 +9,18 @@ import pytest
 
 from achievements import demo
 from credentials import services
-from credentials.models import CredentialKind, CredentialState, IssuanceJob, IssuedCredential, StatusList
+from credentials.models import (
+    CredentialKind,
+    CredentialState,
+    IssuanceJob,
+    IssuedCredential,
+    NestedExpansion,
+    StatusList,
+)
 from credentials.verification import credential_verify, fetch_status_list
 from institutions.selectors import institution_did_document
 from tests.e2e.conftest import wait_for_job
-from tests.factories import program_transcript
+from tests.factories import next_term_award, program_transcript
 from tests.processes import log_text, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -74,6 +81,27 @@ def assert_one_credential_per_award_and_unique_indexes(job: IssuanceJob):
     assert len(indexes) == len(set(indexes)), "two credentials share a status index"
     allocated = sum(StatusList.objects.values_list("allocated", flat=True))
     assert allocated == len(indexes), "indexes were handed out that no credential holds"
+
+
+def test_a_new_worker_signs_the_next_clr_from_the_expansions_the_last_one_kept_and_both_verifiers_accept_it(
+    workers, transcript, institution, digital_bazaar
+):
+    learner, _awards = transcript
+    first = workers.start("this-term")
+    wait_signed(services.clr_issue(learner=learner), workers)
+    workers.kill(first)  # the next term's CLR is signed by a process that never expanded anything
+
+    next_term_award(learner, institution)
+    workers.start("next-term")
+    clr = wait_signed(services.clr_issue(learner=learner), workers)
+
+    kept = NestedExpansion.objects.filter(credential__in=clr.nested.all())
+    assert kept.count() == 4  # three kept by the first worker, the new course's by the second
+    assert kept.filter(credential__award__term="Spring 2024").count() == 1
+    assert credential_verify(document_or_jwt=clr.document).verdict == "verified"
+    node = node_verify(digital_bazaar, clr.document, institution)
+    assert node.returncode == 0, node
+    assert node.output["verified"] is True, node
 
 
 def test_a_worker_signs_a_credential_and_a_clr_that_both_verifiers_accept_until_one_is_revoked(
