@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from vc import did
+from vc import did, keys
 from vc.errors import ResolutionError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -79,3 +79,11 @@ def resolver_for(*documents):
 def resolver_for_fixture():
     """`resolver_for(*documents)`: did:key locally plus stand-in controller documents for the fixtures."""
     return resolver_for
+
+
+@pytest.fixture(scope="module")
+def signer():
+    """A did:key issuer from a fixed seed: (private key, DID, verification method)."""
+    private = keys.ed25519_private_from_seed(bytes(range(32)))
+    issuer = did.did_key_from_public(private.public_key())
+    return private, issuer, did.did_key_document(issuer)["assertionMethod"][0]

@@ -9,7 +9,7 @@ import pytest
 from pyld import jsonld
 
 from tests.vc.portal_like import portal_achievement, portal_credential
-from vc import canonical, did, jwt, keys, rdfc
+from vc import canonical, did, jwt, rdfc
 from vc import data_integrity as di
 from vc import documents as d
 from vc.errors import DocumentError
@@ -56,14 +56,6 @@ def memo(monkeypatch):
     switch.on()
     yield switch
     canonical.clear_embedded()
-
-
-@pytest.fixture(scope="module")
-def signer():
-    private = keys.ed25519_private_from_seed(bytes(range(32)))
-    issuer = did.did_key_from_public(private.public_key())
-    vm = did.did_key_document(issuer)["assertionMethod"][0]
-    return private, issuer, vm
 
 
 def portal_clr(nested, signer, *, achievements=True):

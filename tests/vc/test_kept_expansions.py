@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.vc.portal_like import portal_credential
-from tests.vc.test_canonical_nested import EXTENSIONS, plain_pyld, portal_clr, signer  # noqa: F401
+from tests.vc.test_canonical_nested import plain_pyld, portal_clr
 from vc import canonical
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def learn(document) -> tuple[str, dict]:
     return nquads, learned
 
 
-def test_a_clr_is_canonicalized_from_the_expansions_kept_by_an_earlier_process(signer):  # noqa: F811
+def test_a_clr_is_canonicalized_from_the_expansions_kept_by_an_earlier_process(signer):
     nested = [portal_credential(i, signer) for i in range(4)]
     clr = portal_clr(nested, signer)
     first, learned = learn(clr)
@@ -48,7 +48,7 @@ def test_a_clr_is_canonicalized_from_the_expansions_kept_by_an_earlier_process(s
     assert canonical.embedded_stats()["kept"] == 4
 
 
-def test_the_kept_names_are_the_same_in_another_process(signer):  # noqa: F811
+def test_the_kept_names_are_the_same_in_another_process(signer):
     clr = portal_clr([portal_credential(i, signer) for i in range(2)], signer)
     _, learned = learn(clr)
     script = (
@@ -68,7 +68,7 @@ def test_the_kept_names_are_the_same_in_another_process(signer):  # noqa: F811
     assert json.loads(other.stdout) == sorted(learned)
 
 
-def test_a_credential_nested_under_other_contexts_gets_another_name(signer):  # noqa: F811
+def test_a_credential_nested_under_other_contexts_gets_another_name(signer):
     credential = portal_credential(3, signer)
     _, in_clr = learn(portal_clr([credential], signer))
     presentation = {
@@ -84,7 +84,7 @@ def test_a_credential_nested_under_other_contexts_gets_another_name(signer):  # 
     assert canonical.embedded_stats()["kept"] == 0
 
 
-def test_a_changed_credential_is_expanded_again_not_taken_from_what_was_kept(signer):  # noqa: F811
+def test_a_changed_credential_is_expanded_again_not_taken_from_what_was_kept(signer):
     credential = portal_credential(5, signer)
     _, learned = learn(portal_clr([credential], signer))
     changed = copy.deepcopy(credential)
@@ -96,7 +96,7 @@ def test_a_changed_credential_is_expanded_again_not_taken_from_what_was_kept(sig
     assert canonical.embedded_stats()["kept"] == 0
 
 
-def test_a_kept_value_that_does_not_decode_is_expanded_again(signer):  # noqa: F811
+def test_a_kept_value_that_does_not_decode_is_expanded_again(signer):
     clr = portal_clr([portal_credential(6, signer)], signer)
     expected, learned = learn(clr)
     (key,) = learned
@@ -107,7 +107,7 @@ def test_a_kept_value_that_does_not_decode_is_expanded_again(signer):  # noqa: F
         assert list(relearned) == [key]
 
 
-def test_undefined_terms_kept_with_an_expansion_are_still_refused_in_safe_mode(signer):  # noqa: F811
+def test_undefined_terms_kept_with_an_expansion_are_still_refused_in_safe_mode(signer):
     nested = portal_credential(8, signer)
     nested["credentialSubject"]["favouriteColour"] = "green"
     clr = portal_clr([nested], signer)
@@ -121,7 +121,7 @@ def test_undefined_terms_kept_with_an_expansion_are_still_refused_in_safe_mode(s
     assert canonical.embedded_stats()["kept"] == 1
 
 
-def test_a_change_to_the_bundled_contexts_names_every_expansion_anew(signer, monkeypatch, tmp_path):  # noqa: F811
+def test_a_change_to_the_bundled_contexts_names_every_expansion_anew(signer, monkeypatch, tmp_path):
     clr = portal_clr([portal_credential(9, signer)], signer)
     _, before = learn(clr)
     changed = tmp_path / "contexts"
@@ -139,7 +139,7 @@ def test_a_change_to_the_bundled_contexts_names_every_expansion_anew(signer, mon
     assert len(after) == 1 and set(after).isdisjoint(before)
 
 
-def test_an_expansion_the_process_remembered_outside_a_block_is_handed_to_the_caller_too(signer):  # noqa: F811
+def test_an_expansion_the_process_remembered_outside_a_block_is_handed_to_the_caller_too(signer):
     clr = portal_clr([portal_credential(10, signer), portal_credential(11, signer)], signer)
     canonical.canonize(clr, safe=True)  # verifying it, say: remembered in the process only
     _, learned = learn(clr)

@@ -15,20 +15,13 @@ import pytest
 from tests.vc import poison
 from tests.vc.portal_like import portal_achievement, portal_credential
 from tests.vc.test_rdfc import random_dataset
-from vc import canonical, did, keys, rdfc
+from vc import canonical, did, rdfc
 from vc import data_integrity as di
 from vc import documents as d
 from vc.verify import COULD_NOT, FAILED, NOT_VALID, PASSED, VERIFIED, Limits, verify_credential
 
 EX = "https://example.org/"
 NEXT = rdfc.iri(f"{EX}next")
-
-
-@pytest.fixture(scope="module")
-def signer():
-    private = keys.ed25519_private_from_seed(bytes(range(32)))
-    issuer = did.did_key_from_public(private.public_key())
-    return private, issuer, did.did_key_document(issuer)["assertionMethod"][0]
 
 
 def verify(document, **options):
