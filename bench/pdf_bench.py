@@ -71,12 +71,20 @@ def _peak_mb(pid: int) -> float:
 
 
 def _pool_child(pid: int) -> int | None:
+    """The worker's pool process. A replacement is forked by one of the worker's threads, not always its
+    main one, and /proc lists children per thread: read every thread's."""
+    pids = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as children:
-            pids = children.read().split()
+        threads = os.listdir(f"/proc/{pid}/task")
     except FileNotFoundError:
         return None
-    return int(pids[0]) if pids else None
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/children") as children:
+                pids += children.read().split()
+        except FileNotFoundError:
+            continue
+    return max(int(child) for child in pids) if pids else None
 
 
 # As the README says to run it: the pool process is replaced after this many renders.
