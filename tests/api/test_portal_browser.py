@@ -4,6 +4,7 @@ portal's Content-Security-Policy with nothing fetched from another site."""
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 
 from tests.browser.helpers import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, assert_accessible, in_ci, log_in
 from tests.factories import PASSWORD
@@ -28,6 +29,10 @@ def page(live_server, monkeypatch):
             yield browser.new_context().new_page()
         finally:
             browser.close()
+            # Django keeps its connections per async context, and Playwright's loop is one: the test's
+            # fixtures opened a connection in it that nothing else would close (the test database
+            # could not be dropped at the end of the run).
+            connections.close_all()
 
 
 def test_an_admin_makes_a_token_on_an_accessible_page_and_sees_it_once(
