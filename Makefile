@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NODE_STAMP := tests/interop/node_modules/.package-lock.json
 BROWSER_STAMP := tests/browser/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
+# pytest-xdist processes for `make test` (0: one process). Each end-to-end test has its own database,
+# broker queue and ports, so two run side by side; on 2 cores the suite takes ~15 min instead of ~25.
+TEST_PROCESSES ?= 2
 
 .PHONY: run test bench install lint ci clean node-deps chromium
 
@@ -17,7 +20,7 @@ run: install
 	@scripts/run-portal.sh
 
 test: install node-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 bench: install node-deps
 	$(BIN)/python bench/run.py $(BENCH)
