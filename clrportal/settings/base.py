@@ -330,6 +330,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Celery's Django fixup closes a worker's database connections every this many tasks instead of after
+# each one; clrportal/celery.py keeps them between tasks as requests do (CONN_MAX_AGE, health checks).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One attempt per send (redis-py itself reconnects a dropped connection): see REDIS_BROKER_TRANSPORT_OPTIONS.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
