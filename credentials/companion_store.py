@@ -36,7 +36,12 @@ def companion_pdf_store(*, credential_id) -> IssuedCredential | None:
         return credential
     content = companion_pdf(credential)
     with transaction.atomic():
-        locked = IssuedCredential.objects.select_for_update().get(pk=credential.pk)
+        # Not the signed document again: decoding a CLR's was ~1 % of a render.
+        locked = (
+            IssuedCredential.objects.select_for_update()
+            .only("pk", "kind", "job_id", "pdf", "pdf_rendered_at", "pdf_error")
+            .get(pk=credential.pk)
+        )
         if _pdf_stored(locked):
             return locked
         first_render = locked.pdf_rendered_at is None
