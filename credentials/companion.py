@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import urlencode
 from xml.etree.ElementTree import ParseError
 
 import cssselect2
@@ -55,8 +54,9 @@ ASSET_BASE = "companion:/"
 STYLESHEET = ASSET_BASE + "companion.css"
 UA_STYLESHEET = ASSET_BASE + "ua.css"
 PDF_VARIANT = "pdf/a-3u"
-# The verification page (wallet's `verify:page`): printed on paper and in the QR code, so it must not move
-# (a test holds the URLconf to it). No reverse(): a PDF-only worker loads no URLconf.
+# The verification page (wallet's `verify:page`; `verify:credential` is it followed by a credential's id):
+# printed on paper and in the QR code, so it must not move (a test holds the URLconf to it). No reverse():
+# a PDF-only worker loads no URLconf.
 VERIFY_PAGE_PATH = "/verify/"
 REDISCLOSURE = (
     "Released to the learner at their request; under FERPA (34 CFR 99.33) a third party may not disclose "
@@ -541,9 +541,10 @@ def _human_date(value: date | datetime | None) -> str:
 
 
 def verification_url(credential: IssuedCredential) -> str:
-    """The verification page's link to the credential (`/verify/?credential=<credential id>`)."""
-    query = urlencode({"credential": _credential_id(credential)})
-    return f"{settings.PORTAL_BASE_URL}{VERIFY_PAGE_PATH}?{query}"
+    """The short link to the credential's verdict on the verification page (`/verify/<credential id>`),
+    which a reader can type from paper; half as long as the page's `?credential=<its id>`, so its QR code
+    has fewer, larger modules (version 5 in place of 8 for a typical host)."""
+    return f"{settings.PORTAL_BASE_URL}{VERIFY_PAGE_PATH}{credential.pk}"
 
 
 def _credential_id(credential: IssuedCredential) -> str:

@@ -1,7 +1,11 @@
 """The public verification page: anyone can check a credential, with every check explained."""
 
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from .verification import (
     SubmissionError,
@@ -57,3 +61,10 @@ def verify(request):
         },
         status=status,
     )
+
+
+@require_GET
+def verify_credential(request, credential_id):
+    """`/verify/<credential id>`, short enough to type from paper: the page's verdict on that credential."""
+    link = settings.PORTAL_BASE_URL + reverse("credentials:detail", kwargs={"credential_id": credential_id})
+    return redirect(f"{reverse('verify:page')}?{urlencode({'credential': link})}")

@@ -195,6 +195,7 @@ RULES: dict[str, Rule] = {
     "supervisors:attest": both(PUBLIC),
     # --- verification: anyone
     "verify:page": both(PUBLIC),
+    "verify:credential": get_only(PUBLIC),  # a redirect to the page, which decides who sees the verdict
     "verify:api": post_only(PUBLIC),
     # --- accounts (django-allauth): pages for anyone, and pages of the signed-in person
     "account_login": both(PUBLIC),

@@ -3,6 +3,8 @@
 import copy
 import io
 import json
+import uuid
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -374,6 +376,26 @@ def test_a_credential_link_verifies_for_its_learner_but_not_for_anyone_else(
     own = client.get("/verify/", {"credential": link})
     assert own.status_code == 200
     assert 'data-verdict="verified"' in own.content.decode()
+
+
+def test_a_credentials_short_link_is_its_verdict_on_the_page_for_whoever_may_see_it(
+    client, login, student_user, issued
+):
+    credential = issued["intro"]  # student_user's
+    status_list_publish(status_list_id=credential.status_list_id)
+    short = f"/verify/{credential.pk}"
+
+    anonymous = client.get(short, follow=True)
+    assert anonymous.redirect_chain == [(f"/verify/?{urlencode({'credential': credential.url})}", 302)]
+    assert anonymous.status_code == 404
+    assert "Ask the learner for a share link" in anonymous.content.decode()
+
+    login(student_user)
+    own = client.get(short, follow=True)
+    assert own.status_code == 200
+    assert 'data-verdict="verified"' in own.content.decode()
+    assert client.get(f"/verify/{uuid.uuid4()}", follow=True).status_code == 404
+    assert client.get("/verify/not-a-credential-id").status_code == 404
 
 
 def test_a_share_link_verifies_each_shared_record_for_anyone(client, student_user, issued):
