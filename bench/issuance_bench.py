@@ -1,6 +1,8 @@
 """Benchmark of bulk issuance with 2 real Celery worker processes (one pool process each).
 
-Run as `python bench/issuance_bench.py [--students N] [--only pg|embedded]` from the repository root.
+Run as `python bench/issuance_bench.py [--students N] [--only pg|embedded] [--pdf-worker]` from the
+repository root. With `--pdf-worker` the PDF companions go to a queue of their own, taken by a PDF-only
+worker of 2 pool processes beside the two (README "Production"): 4 processes on the machine's cores.
 For each setup -- PostgreSQL + Redis (when reachable on 127.0.0.1:5432 / 6379; database
 `clrportal_bench`, created and dropped here; Redis db 13 on a queue of its own) and the embedded
 defaults (SQLite + file broker in a temporary folder) -- it seeds an institution with the demo
@@ -116,7 +118,8 @@ def _verdict(value: float, target: float, *, higher_is_better: bool = True) -> s
 
 def _report(name: str, r: dict) -> None:
     a, b, c = r["achievements"], r["clrs"], r["batch"]
-    print(f"\n[{name}] {r['students']} students, 2 workers x 1 process, prefetch {r['prefetch']}")
+    workers = "2 workers x 1 process" + (" + a PDF-only worker x 2" if r.get("pdf_worker") else "")
+    print(f"\n[{name}] {r['students']} students, {workers}, prefetch {r['prefetch']}")
     print(
         f"  AchievementCredentials  median {a['median_per_second']:8.1f} /s  (target >= "
         f"{TARGET_ACHIEVEMENTS_PER_SECOND}/s: "
@@ -174,6 +177,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=0, help="per setup (default 150 PG, 60 SQLite)")
     parser.add_argument("--only", choices=["pg", "embedded"])
+    parser.add_argument("--pdf-worker", action="store_true", help="PDFs on a PDF-only worker of their own")
     parser.add_argument("--child")
     parser.add_argument("--out")
     args = parser.parse_args()
@@ -183,6 +187,8 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(f"Issuance benchmark: 2 worker processes on {describe()}, load average {load:.2f}")
     results = {}
+    # Read by the settings of every process (its routes), the child's workers included.
+    pdf_queue = {"PORTAL_PDF_QUEUE": f"bench-pdf-{uuid.uuid4().hex[:10]}"} if args.pdf_worker else {}
     if args.only in (None, "pg"):
         if _reachable("127.0.0.1", 5432) and _reachable("127.0.0.1", 6379):
             workdir = Path(tempfile.mkdtemp(prefix="clr-bench-pg-"))
@@ -190,9 +196,8 @@ def main() -> int:
                 _pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
                 _pg_admin(f"CREATE DATABASE {PG_BENCH_DB}")
                 url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
-                results["PostgreSQL + Redis"] = _run_setup(
-                    "pg", args.students or 150, {"DATABASE_URL": url, "REDIS_URL": REDIS_BENCH_URL}, workdir
-                )
+                setup = {"DATABASE_URL": url, "REDIS_URL": REDIS_BENCH_URL, **pdf_queue}
+                results["PostgreSQL + Redis"] = _run_setup("pg", args.students or 150, setup, workdir)
             finally:
                 _pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -203,7 +208,7 @@ def main() -> int:
         try:
             url = f"sqlite:///{workdir / 'bench.sqlite3'}"
             results["SQLite + file broker"] = _run_setup(
-                "embedded", args.students or 60, {"DATABASE_URL": url}, workdir
+                "embedded", args.students or 60, {"DATABASE_URL": url, **pdf_queue}, workdir
             )
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -216,11 +221,12 @@ def main() -> int:
 # --- one setup (child process, configured by its environment) ----------------------------------------
 
 
-def _cpu_seconds(worker_groups: set[int]) -> dict[str, float]:
-    """CPU time (user + system) so far of the workers' processes, PostgreSQL's, Redis's and this one,
-    and of the whole machine (busy, and all cores' elapsed), from /proc."""
+def _cpu_seconds(worker_groups: set[int]) -> dict[str, tuple[float, float]]:
+    """Per process of the workers, PostgreSQL, Redis and this one: (its own CPU time, user + system, and
+    that of its children it reaped: a PostgreSQL backend or pool process that exited), from /proc; and
+    of the whole machine: busy, stolen and all cores' elapsed, under the keys `machine_*`."""
     tick = os.sysconf("SC_CLK_TCK")
-    seconds = {"workers": 0.0, "postgres": 0.0, "redis": 0.0, "bench": 0.0}
+    seconds = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -231,15 +237,17 @@ def _cpu_seconds(worker_groups: set[int]) -> dict[str, float]:
             continue
         comm = text[text.index("(") + 1 : text.rindex(")")]
         fields = text[text.rindex(")") + 2 :].split()
-        used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
         if int(fields[2]) in worker_groups:  # process group
-            seconds["workers"] += used
-        elif comm.startswith("postgres"):
-            seconds["postgres"] += used
-        elif comm.startswith("redis"):
-            seconds["redis"] += used
+            kind = "workers"
+        elif comm.startswith(("postgres", "redis")):
+            kind = "postgres" if comm.startswith("postgres") else "redis"
         elif int(entry) == os.getpid():
-            seconds["bench"] += used
+            kind = "bench"
+        else:
+            continue
+        own = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        reaped = (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime
+        seconds[(kind, entry)] = (own, reaped)
     with open("/proc/stat") as stat:
         times = [int(value) for value in stat.readline().split()[1:]]
     seconds["machine_busy"] = (sum(times) - times[3] - times[4]) / tick  # without idle and iowait
@@ -248,6 +256,20 @@ def _cpu_seconds(worker_groups: set[int]) -> dict[str, float]:
     seconds["machine_steal"] = (times[7] if len(times) > 7 else 0) / tick
     seconds["machine_all"] = sum(times) / tick
     return seconds
+
+
+def _cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds between two `_cpu_seconds` readings by kind. A process that exited in between counts
+    through its parent's reaped time: all of its life, so slightly more than its share of the window."""
+    used = {"workers": 0.0, "postgres": 0.0, "redis": 0.0, "bench": 0.0}
+    for key, value in after.items():
+        if isinstance(key, str):  # machine_*
+            used[key] = value - before[key]
+            continue
+        own, reaped = value
+        own_before, reaped_before = before.get(key, (0.0, 0.0))
+        used[key[0]] += own - own_before + reaped - reaped_before
+    return used
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -263,28 +285,35 @@ class Workers:
         self.processes: list[subprocess.Popen] = []
         self.offsets: list[int] = []
 
-    def start(self, count: int) -> None:
-        # The work the workers send themselves (a signed CLR's PDF render) goes to the same queue.
+    def start(self, count: int, *, pdf_queue: str = "") -> None:
+        """`count` workers of one pool process on the queue; with `pdf_queue`, a PDF-only worker of two
+        beside them. Otherwise the work the workers send themselves (a signed CLR's PDF render) goes to
+        the same queue."""
         env = dict(
             os.environ,
             LOG_LEVEL="INFO",
             CELERY_WORKER_PREFETCH_MULTIPLIER=str(self.prefetch),
             CELERY_TASK_DEFAULT_QUEUE=self.queue,
         )
-        for number in range(count):
+        kinds = [(self.queue, 1, env)] * count
+        if pdf_queue:
+            kinds.append((pdf_queue, 2, dict(env, PORTAL_PDF_WORKER="true")))
+        for number, (queue, concurrency, worker_env) in enumerate(kinds):
             log = open(self.logdir / f"worker-{number}.log", "wb")  # noqa: SIM115 - closed with the process
             command = [
-                str(BIN / "python"), "-m", "clrportal.worker", "--queues", self.queue,
-                "--concurrency", "1",
+                str(BIN / "python"), "-m", "clrportal.worker", "--queues", queue,
+                "--concurrency", str(concurrency),
                 "--hostname", f"bench{number}-{uuid.uuid4().hex[:6]}@%h", "--loglevel", "INFO",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ]  # fmt: skip
             process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+                command, cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
             process.log = log
             self.processes.append(process)
         deadline = time.monotonic() + 60
+        count = len(kinds)
         while not all(" ready." in self._text(n) for n in range(count)):
             if time.monotonic() > deadline or any(p.poll() is not None for p in self.processes):
                 logs = "\n".join(self._text(n) for n in range(count))
@@ -464,7 +493,8 @@ def _child(args) -> int:
     print(f"[{args.child}] seeded {args.students} students x 40 awards in {time.monotonic() - started:.1f} s")
     workers = Workers(queue, logdir, prefetch)
     try:
-        workers.start(2)
+        pdf_queue = os.environ.get("PORTAL_PDF_QUEUE", "")
+        workers.start(2, pdf_queue=pdf_queue)
         workers.task_times()
 
         # A. AchievementCredentials, one job per term.
@@ -530,7 +560,7 @@ def _child(args) -> int:
         job = services.bulk_issue(institution=institution, selection=services.Selection(term=NEW_TERM))
         committed = time.time()
         finished = _wait(job)
-        cpu = {k: v - cpu_before[k] for k, v in _cpu_seconds(groups).items()}
+        cpu = _cpu_used(cpu_before, _cpu_seconds(groups))
         task_seconds = [sum(times) for times in workers.task_times()]
         new_clrs = IssuedCredential.objects.filter(job=job, kind="ClrCredential")
         batch = {
@@ -555,11 +585,12 @@ def _child(args) -> int:
         workers.stop()
         if os.environ.get("REDIS_URL"):
             with app.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
-                conn.default_channel.client.delete(
-                    queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
-                )
-    result = {"students": args.students, "prefetch": prefetch}
+                for name in filter(None, (queue, pdf_queue)):
+                    conn.default_channel.queue_delete(name)
+                    conn.default_channel.client.delete(
+                        name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}"
+                    )
+    result = {"students": args.students, "prefetch": prefetch, "pdf_worker": bool(pdf_queue)}
     result.update(achievements=achievements, clrs=clrs, batch=batch)
     Path(args.out).write_text(json.dumps(result))
     return 0
