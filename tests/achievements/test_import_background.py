@@ -169,7 +169,9 @@ def test_a_file_that_breaks_the_checker_is_rejected_with_a_reason_not_a_500(
     assert page.status_code == 200 and "could not be checked" in page.content.decode()
 
 
-def test_the_list_of_changes_belongs_to_its_institution(client, login, registrar_user, other_institution, sent):
+def test_the_list_of_changes_belongs_to_its_institution(
+    client, login, registrar_user, other_institution, sent
+):
     make_achievement(other_institution, "CS 101")
     from tests.factories import MembershipFactory
 

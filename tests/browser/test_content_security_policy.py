@@ -141,7 +141,9 @@ def test_a_learners_pages_run_under_the_policy_with_nothing_blocked(recorded_con
 
     verifier = stranger.new_page()
     verifier.goto("/verify/")
-    verifier.get_by_label("Paste a credential (JSON or a signed token)").fill(json.dumps(portal.signed_credential))
+    verifier.get_by_label("Paste a credential (JSON or a signed token)").fill(
+        json.dumps(portal.signed_credential)
+    )
     verifier.get_by_role("button", name="Verify", exact=True).click()
     verifier.locator(".verify-result .verdict").first.wait_for()
 

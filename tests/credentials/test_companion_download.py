@@ -25,7 +25,9 @@ def _pdf_url(credential):
     return reverse("credentials:download_pdf", kwargs={"credential_id": credential.id})
 
 
-def test_the_learner_downloads_the_pdf_which_is_rendered_once_and_kept(client, signed_credential, student_user):
+def test_the_learner_downloads_the_pdf_which_is_rendered_once_and_kept(
+    client, signed_credential, student_user
+):
     client.force_login(student_user)
 
     first = client.get(_pdf_url(signed_credential))
@@ -45,7 +47,9 @@ def test_the_learner_downloads_the_pdf_which_is_rendered_once_and_kept(client, s
     assert signed_credential.pdf.name == stored
 
 
-def test_staff_of_the_institution_download_it_and_another_learner_gets_404(client, signed_credential, institution):
+def test_staff_of_the_institution_download_it_and_another_learner_gets_404(
+    client, signed_credential, institution
+):
     registrar = MembershipFactory(institution=institution, role=Role.REGISTRAR).user
     client.force_login(registrar)
     assert client.get(_pdf_url(signed_credential)).status_code == 200
@@ -63,7 +67,9 @@ def test_the_credential_and_record_pages_offer_the_pdf(client, signed_credential
     assert f'href="{pdf}"' in client.get(record).content.decode()
 
 
-def test_a_credential_not_signed_yet_has_no_pdf(client, award, student_user, django_capture_on_commit_callbacks):
+def test_a_credential_not_signed_yet_has_no_pdf(
+    client, award, student_user, django_capture_on_commit_callbacks
+):
     award.learner.user = student_user
     award.learner.save(update_fields=["user"])
     from credentials.models import IssuedCredential

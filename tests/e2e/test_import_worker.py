@@ -27,12 +27,12 @@ def status_becomes(run, status, workers, timeout=90):
         run.refresh_from_db()
         return run.status == status
 
-    wait_until(reached, timeout=timeout, interval=0.2, what=f"import run {run.pk} to be {status}: {workers.logs()}")
+    wait_until(
+        reached, timeout=timeout, interval=0.2, what=f"import run {run.pk} to be {status}: {workers.logs()}"
+    )
 
 
-def test_a_worker_checks_and_imports_an_upload_while_the_page_follows(
-    workers, client, institution, settings
-):
+def test_a_worker_checks_and_imports_an_upload_while_the_page_follows(workers, client, institution, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.PORTAL_PRIVATE_MEDIA_ROOT = workers.var_dir / "private"  # the file the worker opens

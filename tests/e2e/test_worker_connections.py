@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def _on_postgresql():
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite connections are opened for each task (CONN_MAX_AGE 0); this is about PostgreSQL's")
+        pytest.skip(
+            "SQLite connections are opened for each task (CONN_MAX_AGE 0); this is about PostgreSQL's"
+        )
 
 
 def worker_backends() -> set[int]:

@@ -631,7 +631,10 @@ def test_the_advisor_and_admin_menus_lead_to_the_advising_pages(
     login(admin_user)
     assert f'href="{queue}"' in client.get(reverse("home")).content.decode()
     # Who advises whom is a tab of the advising pages (the header would wrap with one more link).
-    assert f'href="{reverse("advising:assignments", args=[institution.slug])}"' in client.get(queue).content.decode()
+    assert (
+        f'href="{reverse("advising:assignments", args=[institution.slug])}"'
+        in client.get(queue).content.decode()
+    )
 
 
 def test_the_review_shows_the_evidence_the_hours_log_and_links_only_to_web_addresses(

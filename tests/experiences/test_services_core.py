@@ -58,7 +58,10 @@ def test_a_registrar_withdrawing_the_award_reopens_the_verified_experience_with_
     with django_capture_on_commit_callbacks(execute=True):
         services.experience_submit(experience=experience, actor=student_user)
         services.experience_verify(
-            experience=experience, actor=assigned_advisor, hours=Decimal("40"), ratings=[(competency, proficient)]
+            experience=experience,
+            actor=assigned_advisor,
+            hours=Decimal("40"),
+            ratings=[(competency, proficient)],
         )
     experience.refresh_from_db()
     award = experience.award
